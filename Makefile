@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Both work on a fresh machine with only
+# Python 3.11 and make: they create .venv and install what they need.
+
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := cbl
+
+.PHONY: run test install install-dev migrate seed serve clean-db
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, migrate, seed the demo school, serve on http://127.0.0.1:5000
+run: install migrate seed serve
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: install
+	$(BIN)/flask seed-demo
+
+serve: install
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## test: install the dev dependencies and run the whole suite
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## clean-db: delete the local SQLite database (the demo is seeded again by `make run`)
+clean-db:
+	rm -f instance/cbl.sqlite instance/cbl.sqlite-wal instance/cbl.sqlite-shm

@@ -1,0 +1,95 @@
+"""CBL Tracker: challenge-based learning projects for schools."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from cbl import config as config_module
+from cbl.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings come from :class:`cbl.config.Defaults`, then ``instance/config.py``, then the
+    environment (``DATABASE_URL``, ``SECRET_KEY``, ``UPLOAD_FOLDER``, any ``CBL_NAME``), then
+    ``config`` (tests pass a mapping)."""
+    instance_path = os.environ.get("CBL_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    _fill_runtime_defaults(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from cbl import cli, errors_http, i18n, permissions
+
+    cli.register(app)
+    errors_http.register(app)
+    i18n.register(app)
+    permissions.register_template_helpers(app)
+    return app
+
+
+def _fill_runtime_defaults(app: Flask) -> None:
+    """Defaults that live in ``instance/``: the SQLite database, uploads and the secret key."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "cbl.sqlite")
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret_key(path: Path) -> str:
+    """Read the key generated on first start, or generate it (readable by the owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _init_extensions(app: Flask) -> None:
+    from cbl import database
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    from cbl.accounts import sessions
+
+    sessions.register(app, login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cbl.accounts.views import admin_bp, bp as accounts_bp
+    from cbl.main import bp as main_bp
+    from cbl.projects import element_views, views  # noqa: F401  (routes register on the blueprint)
+    from cbl.projects.blueprint import bp as projects_bp
+    from cbl.teams.views import bp as teams_bp
+
+    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,55 @@
+"""Forms of the accounts area. Forms check shape; services check rules."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from cbl.formtools import choices
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+
+def _password_length(form, field) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(field.data or "") < minimum:
+        raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class SignupForm(FlaskForm):
+    join_code = StringField(_l("Class join code"), validators=[DataRequired(), Length(max=16)],
+                            description=_l("Your teacher gives you this code."))
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
+                               description=_l("First name and surname. Only your first name is ever shown to the public."))
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=choices([("", _l("As my browser says")), ("en", "English"), ("es", "Español")]))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=choices([("teacher", _l("Teacher")), ("student", _l("Student")),
+                                                      ("partner", _l("Community partner")), ("admin", _l("Administrator"))]))
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), _password_length, Length(max=200)],
+                             description=_l("Share it privately; they can change it under “My account”."))
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField(_l("Active"))

@@ -1,0 +1,89 @@
+"""Account use cases."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from flask_babel import gettext as _
+
+from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
+from cbl.dbtypes import utcnow
+from cbl.errors import NotFound, ValidationFailed
+from cbl.extensions import db
+
+# A hash to check against when the email is unknown, so that a wrong email takes as long
+# as a wrong password and the answer never tells whether the account exists.
+_DUMMY = User(password_hash="")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account matching ``email`` and ``password``, or None for any failure."""
+    user = get_user_by_email(email)
+    if user is None:
+        if not _DUMMY.password_hash:
+            _DUMMY.set_password("not a real password")
+        _DUMMY.check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def create_user(email: str, display_name: str, password: str, role: Role, locale: str | None = None) -> User:
+    """Create an account. Raises ValidationFailed when the email is taken."""
+    user = User(email=normalise_email(email), display_name=display_name.strip(), role=role, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(_("An account with this email already exists."), field="email") from None
+    db.session.commit()
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    user.last_seen_at = utcnow()
+    db.session.commit()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of the account (the cookie of this one included)."""
+    user.end_sessions()
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password and end every other session. Raises ValidationFailed when the
+    current password is wrong."""
+    if not user.check_password(current_password):
+        raise ValidationFailed(_("The current password is not right."), field="current_password")
+    user.set_password(new_password)
+    user.end_sessions()
+    db.session.commit()
+
+
+def update_profile(user: User, display_name: str, locale: str | None) -> None:
+    user.display_name = display_name.strip()
+    user.locale = locale or None
+    db.session.commit()
+
+
+def set_active(user_id: int, active: bool, acting: User) -> User:
+    """Activate or deactivate an account; deactivation ends its sessions at once.
+    Raises NotFound for an unknown id and ValidationFailed for one's own account."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.id == acting.id and not active:
+        raise ValidationFailed(_("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        user.end_sessions()
+    db.session.commit()
+    return user
+
+
+def list_users_query():
+    """Every account, for the administrators' list."""
+    return select(User).order_by(User.role, User.display_name, User.id)

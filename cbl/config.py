@@ -1,0 +1,51 @@
+"""Default settings. Overridden by ``instance/config.py``, then by ``CBL_*``/standard
+environment variables, then by the mapping passed to :func:`cbl.create_app`."""
+
+import os
+
+# Names read from the environment as they are, besides any ``CBL_<NAME>`` variable.
+ENV_NAMES = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER")
+
+
+class Defaults:
+    # SQLALCHEMY_DATABASE_URI defaults to SQLite in instance/ (set in create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY: str | None = None  # generated into instance/secret_key when unset
+    UPLOAD_FOLDER: str | None = None  # instance/uploads when unset
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, which ends at sign-out
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "es")
+    PAGE_SIZE = 25
+    # Minimum password length for every account.
+    PASSWORD_MIN_LENGTH = 10
+
+
+def from_environment() -> dict:
+    """Settings found in the environment: ``CBL_NAME`` for any name, plus the plain
+    ``DATABASE_URL``, ``SECRET_KEY`` and ``UPLOAD_FOLDER`` that hosts commonly set."""
+    found: dict = {}
+    for name in ENV_NAMES:
+        if os.environ.get(name):
+            found[name] = os.environ[name]
+    for key, value in os.environ.items():
+        if key.startswith("CBL_") and key not in ("CBL_TEST_DATABASE_URL",) and value:
+            found[key[4:]] = value
+    if "DATABASE_URL" in found:
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(found.pop("DATABASE_URL"))
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosts hand out and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

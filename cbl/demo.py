@@ -1,0 +1,136 @@
+"""The demo school that ``make run`` seeds: one class, two teams under way on a challenge.
+
+Its people and work are invented; any likeness to real people is accidental."""
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from cbl.accounts.models import Role, User
+from cbl.accounts.services import create_user
+from cbl.dbtypes import utcnow
+from cbl.extensions import db
+from cbl.projects import phases, services
+from cbl.projects.defaults import REFLECTION_PROMPTS
+from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
+from cbl.teams import services as teams
+
+DEMO_PASSWORD = "cbl-demo-2026"
+
+ADMIN = ("admin@riverside.example", "Sam Okafor")
+TEACHER = ("rivera@riverside.example", "Ana Rivera")
+PARTNER = ("jordan.kim@cityutility.example", "Jordan Kim")
+TEAMS = {
+    "Rain Catchers": [("maya@riverside.example", "Maya Chen"), ("leo@riverside.example", "Leo Martins"),
+                      ("priya@riverside.example", "Priya Nair")],
+    "Tap Detectives": [("noah@riverside.example", "Noah Williams"), ("sofia@riverside.example", "Sofía García"),
+                       ("jamal@riverside.example", "Jamal Reed")],
+}
+
+
+@contextmanager
+def _one_transaction():
+    """Run the services the seed calls in one transaction: their commits only flush, and
+    the whole school is committed at the end or not at all."""
+    session = db.session()
+    session.commit = session.flush  # type: ignore[method-assign]
+    try:
+        yield
+    except BaseException:
+        del session.commit
+        session.rollback()
+        raise
+    del session.commit
+    session.commit()
+
+
+def seed_demo() -> bool:
+    """Create the demo school unless it exists. Returns True when it was created."""
+    if db.session.scalar(select(User.id).where(User.email == TEACHER[0])) is not None:
+        return False
+    with _one_transaction():
+        _seed()
+    return True
+
+
+def _seed() -> None:
+    create_user(*ADMIN, DEMO_PASSWORD, Role.ADMIN)
+    teacher = create_user(*TEACHER, DEMO_PASSWORD, Role.TEACHER)
+    partner = create_user(*PARTNER, DEMO_PASSWORD, Role.PARTNER)
+    classroom = teams.create_classroom(teacher, "Grade 8 Science", "Fall 2026")
+    students: dict[str, list[User]] = {}
+    for team_name, people in TEAMS.items():
+        students[team_name] = []
+        for email, name in people:
+            user = create_user(email, name, DEMO_PASSWORD, Role.STUDENT)
+            teams.join_classroom(user, classroom.join_code)
+            students[team_name].append(user)
+        teams.create_team(classroom, team_name, [u.id for u in students[team_name]])
+    today = date.today()
+    challenge = services.create_challenge(
+        classroom, teacher, title="Water in our neighbourhood", big_idea="Water",
+        description="Every drop we use comes from somewhere and goes somewhere. Find a water problem in "
+                    "our neighbourhood that matters to you, and do something real about it.",
+        essential_question_template="How might we … in our neighbourhood?", size="mini",
+        starts_on=today - timedelta(days=12), ends_on=today + timedelta(days=30),
+        prompt_engage=str(REFLECTION_PROMPTS[Phase.ENGAGE]),
+        prompt_investigate=str(REFLECTION_PROMPTS[Phase.INVESTIGATE]),
+        prompt_act=str(REFLECTION_PROMPTS[Phase.ACT]))
+    projects = {p.team.name: p for p in db.session.scalars(select(Project).where(Project.challenge_id == challenge.id))}
+    _rain_catchers(projects["Rain Catchers"], students["Rain Catchers"], teacher)
+    _tap_detectives(projects["Tap Detectives"], students["Tap Detectives"])
+    db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
+                                  granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
+
+
+def _rain_catchers(project: Project, members: list[User], teacher: User) -> None:
+    maya, leo, priya = members
+    for text in ("Why does the school yard flood every time it rains?",
+                 "Where does the rain from our roofs go?",
+                 "Could rain water the community garden instead of the tap?"):
+        services.add_candidate(project, text, maya)
+    last = db.session.scalar(select(CandidateQuestion).where(CandidateQuestion.project_id == project.id)
+                             .order_by(CandidateQuestion.id.desc()))
+    services.choose_candidate(project, last.id, leo)
+    services.save_element(project, ElementKey.CHALLENGE_STATEMENT,
+                          "Collect the rain that falls on the school roof and use it to water the community "
+                          "garden through the dry months.", 0, priya)
+    request = phases.request_next_phase(project, maya, "We know our question and our challenge.")
+    phases.decide_request(request, teacher, True, "Strong challenge statement. Go find out what you need to know!")
+    questions = {}
+    for text, category, priority in (
+            ("How much rain falls on the school roof in a month?", "Science", "high"),
+            ("How much water does the garden need each week?", "Science", "high"),
+            ("Is roof rainwater safe for vegetables?", "Health", "medium"),
+            ("What does a rain barrel cost, and who could pay for it?", "Costs", "medium"),
+            ("Who decides what can be installed on school buildings?", "People", "low")):
+        question = services.add_guiding_question(project, text, leo)
+        questions[text[:12]] = services.update_guiding_question(
+            project, question.id, question.version, text=text, category=category, priority=priority,
+            findings="", answered=False, summary="")
+    roof = questions["How much rai"]
+    services.add_activity(project, priya, kind="activity", title="Measure the roof with the caretaker",
+                          details="Pace out the roof and read the gutter plans.", url="",
+                          question_ids=[roof.id])
+    services.add_activity(project, maya, kind="resource", title="City rainfall records",
+                          details="Monthly rainfall for the last ten years.",
+                          url="https://example.org/rainfall", question_ids=[roof.id, questions["How much wat"].id])
+    services.update_guiding_question(
+        project, roof.id, roof.version, text=roof.text, category="Science", priority="high",
+        findings="The roof is about 600 m². In an average April 60 mm of rain falls.", answered=True,
+        summary="About 36,000 litres fall on the roof in an average April: far more than the garden needs.")
+
+
+def _tap_detectives(project: Project, members: list[User]) -> None:
+    noah, sofia, jamal = members
+    for text, author in (("Why do so many students buy bottled water when there are fountains?", noah),
+                         ("Is the water from the old fountains safe to drink?", sofia),
+                         ("How much plastic do bottled drinks add to our bins each week?", jamal)):
+        services.add_candidate(project, text, author)
+    first = db.session.scalar(select(CandidateQuestion).where(CandidateQuestion.project_id == project.id)
+                              .order_by(CandidateQuestion.id))
+    services.choose_candidate(project, first.id, sofia)
+    services.save_element(project, ElementKey.CHALLENGE_STATEMENT,
+                          "Get more students at our school to drink tap water instead of bottled water.", 0, jamal)
+    phases.request_next_phase(project, noah, "We chose our question and wrote our challenge. Can we start investigating?")

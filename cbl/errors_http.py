@@ -1,0 +1,44 @@
+"""Error pages: a clear message for every failure, never a traceback."""
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from cbl.extensions import db
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        403: (_("Not allowed"), _("You can see this page, but you may not do that here.")),
+        404: (_("Page not found"), _("There is nothing here, or you do not have access to it.")),
+        405: (_("Not allowed"), _("That page cannot be used this way.")),
+        413: (_("Too large"), _("What you sent is too large. Please send something smaller.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("We could not finish that. Nothing you had saved before was lost; please try again.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = _messages().get(code, (_("Error"), _("Something went wrong.")))
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return render_error(400, _("This form had expired or came from another site. "
+                                   "Please go back, reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code is None or err.code < 400:
+            return err
+        return render_error(err.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(err: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        return render_error(500)

@@ -1,0 +1,37 @@
+"""The only path from user-written markdown to HTML.
+
+Markdown is rendered with a fixed set of extensions, then the HTML is cleaned by an
+allow-list (nh3): raw HTML typed by the user never survives, links keep only safe schemes
+and get ``rel="nofollow noopener noreferrer"``, and no attribute can carry script or style."""
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _renderer() -> md.Markdown:
+    """A Markdown instance that treats raw HTML as text: it is escaped and shown as typed,
+    instead of reaching the sanitizer. (Instances keep state, so each call gets its own.)"""
+    renderer = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    renderer.preprocessors.deregister("html_block")
+    renderer.inlinePatterns.deregister("html")
+    return renderer
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Safe HTML for ``text``. Raw HTML in the input is escaped before rendering."""
+    if not text:
+        return Markup("")
+    html = _renderer().convert(text)
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                      link_rel="nofollow noopener noreferrer", strip_comments=True)
+    return Markup(clean)

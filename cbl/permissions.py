@@ -1,0 +1,196 @@
+"""Every access rule of CBL Tracker, in one place (DESIGN.md §4).
+
+- Gates (decorators) for whole views: :func:`role_required`.
+- Scoping queries (``visible_*``) that can only return what the user may see: lists and
+  detail pages both load through them, so a detail page never shows what a list hides.
+- Object predicates (``can_*``) for actions on an object the user can already see. They are
+  Jinja globals too, so templates hide the controls by the same rules.
+
+Unknown and invisible objects answer 404; visible objects with a forbidden action answer 403.
+"""
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, and_, exists, select
+
+from cbl.accounts.models import Role, User
+from cbl.dbtypes import utcnow
+from cbl.extensions import db
+from cbl.projects.models import Challenge, Project, ProjectPartner
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
+
+
+# --- gates -------------------------------------------------------------------------------
+
+def role_required(*roles: Role) -> Callable:
+    """Let only signed-in users with one of ``roles`` through; others get 403
+    (anonymous visitors are sent to sign in by Flask-Login first)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from cbl.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- building blocks ---------------------------------------------------------------------
+
+def _is_anonymous(user: User | None) -> bool:
+    return user is None or not getattr(user, "is_authenticated", False)
+
+
+def taught_classroom_ids(user: User) -> Select:
+    return select(ClassroomTeacher.classroom_id).where(ClassroomTeacher.user_id == user.id)
+
+
+def enrolled_classroom_ids(user: User) -> Select:
+    return select(Enrolment.classroom_id).where(Enrolment.user_id == user.id)
+
+
+def member_team_ids(user: User) -> Select:
+    return select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+
+
+def active_partner_project_ids(user: User) -> Select:
+    """Projects the partner holds an unexpired, unrevoked grant for."""
+    return select(ProjectPartner.project_id).where(
+        ProjectPartner.user_id == user.id,
+        ProjectPartner.revoked_at.is_(None),
+        ProjectPartner.expires_at > utcnow(),
+    )
+
+
+def _nothing(stmt: Select) -> Select:
+    return stmt.where(False)
+
+
+# --- scoping queries ---------------------------------------------------------------------
+
+def visible_classrooms(user: User | None) -> Select:
+    """Classes the user may open: admins all, teachers those they teach, students those
+    they are enrolled in; partners and anonymous visitors none."""
+    stmt = select(Classroom)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.TEACHER:
+        return stmt.where(Classroom.id.in_(taught_classroom_ids(user)))
+    if user.role is Role.STUDENT:
+        return stmt.where(Classroom.id.in_(enrolled_classroom_ids(user)))
+    return _nothing(stmt)
+
+
+def visible_teams(user: User | None) -> Select:
+    """Teams of the classes the user may open."""
+    return select(Team).where(Team.classroom_id.in_(visible_classrooms(user).with_only_columns(Classroom.id)))
+
+
+def visible_challenges(user: User | None) -> Select:
+    return select(Challenge).where(
+        Challenge.classroom_id.in_(visible_classrooms(user).with_only_columns(Classroom.id))
+    )
+
+
+def visible_projects(user: User | None) -> Select:
+    """Projects whose phases and elements the user may read: everything for admins, the
+    projects of their classes for teachers and students (other teams' read-only), the
+    projects a partner holds an active grant for."""
+    stmt = select(Project)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.PARTNER:
+        return stmt.where(Project.id.in_(active_partner_project_ids(user)))
+    classroom_ids = visible_classrooms(user).with_only_columns(Classroom.id)
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.join(Team, Team.id == Project.team_id).where(Team.classroom_id.in_(classroom_ids))
+
+
+def get_visible(stmt: Select, model: type, object_id: int) -> Any:
+    """The object with ``object_id`` if ``stmt`` (a ``visible_*`` query) lets the user
+    see it; otherwise abort with 404, the same answer as for an unknown id."""
+    obj = db.session.scalar(stmt.where(model.id == object_id))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+# --- predicates --------------------------------------------------------------------------
+
+def is_teacher_of(user: User | None, classroom_id: int) -> bool:
+    if _is_anonymous(user) or user.role is not Role.TEACHER:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        ClassroomTeacher.user_id == user.id, ClassroomTeacher.classroom_id == classroom_id))))
+
+
+def is_team_member(user: User | None, team_id: int) -> bool:
+    if _is_anonymous(user) or user.role is not Role.STUDENT:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        TeamMember.user_id == user.id, TeamMember.team_id == team_id))))
+
+
+def can_manage_classroom(user: User | None, classroom: Classroom) -> bool:
+    """Teachers of the class and admins set up classes, teams and challenges."""
+    if _is_anonymous(user):
+        return False
+    return user.role is Role.ADMIN or is_teacher_of(user, classroom.id)
+
+
+def can_edit_project(user: User | None, project: Project) -> bool:
+    """The team's members and the class's teachers edit elements and questions."""
+    return is_team_member(user, project.team_id) or is_teacher_of(user, project.team.classroom_id)
+
+
+def can_request_phase(user: User | None, project: Project) -> bool:
+    """Only the team asks to move on, or steps back."""
+    return is_team_member(user, project.team_id)
+
+
+def can_decide_phase(user: User | None, project: Project) -> bool:
+    """Only a teacher of the class approves or returns a phase request."""
+    return is_teacher_of(user, project.team.classroom_id)
+
+
+def can_form_team(user: User | None, classroom: Classroom) -> bool:
+    """Teachers form teams; students too where the class lets them."""
+    if can_manage_classroom(user, classroom):
+        return True
+    if _is_anonymous(user) or user.role is not Role.STUDENT or not classroom.students_form_teams:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Enrolment.user_id == user.id, Enrolment.classroom_id == classroom.id))))
+
+
+def team_of_student(user: User, classroom_id: int) -> Team | None:
+    """The student's team in a class (a student is in at most one team per class)."""
+    return db.session.scalar(
+        select(Team).join(TeamMember).where(
+            and_(TeamMember.user_id == user.id, Team.classroom_id == classroom_id))
+    )
+
+
+def register_template_helpers(app) -> None:
+    """Expose the predicates to templates so controls hide by the same rules."""
+    app.jinja_env.globals.update(
+        can_manage_classroom=can_manage_classroom,
+        can_edit_project=can_edit_project,
+        can_request_phase=can_request_phase,
+        can_decide_phase=can_decide_phase,
+        can_form_team=can_form_team,
+    )
+

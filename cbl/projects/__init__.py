@@ -1,0 +1,1 @@
+"""Projects: challenges, a team's project through Engage, Investigate and Act."""

@@ -1,0 +1,233 @@
+"""Home, challenges, the class board, the project page and phase changes."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from cbl.accounts.models import Role
+from cbl.errors import NotFound, ValidationFailed
+from cbl.extensions import db
+from cbl.formtools import choices
+from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
+                             get_visible, is_team_member, visible_challenges, visible_classrooms, visible_projects)
+from cbl.projects import phases, queries, services
+from cbl.projects.blueprint import bp, load_project
+from cbl.projects.forms import (ActivityForm, CandidateForm, ChallengeForm, DecisionForm, ElementForm,
+                                GuidingQuestionForm, PhaseRequestForm, StepBackForm)
+from cbl.projects.defaults import PHASE_LABELS
+from cbl.projects.models import Challenge, Phase, PhaseRequest, Project
+from cbl.teams.forms import EmptyForm
+from cbl.teams.models import Classroom
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """Each person's start page: students their projects, teachers their classes and
+    waiting requests, partners the projects shared with them."""
+    role = current_user.role
+    if role is Role.STUDENT:
+        cards = queries.student_projects(current_user)
+        missing = queries.missing_elements([c.project for c in cards])
+        classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+        return render_template("projects/home_student.html", cards=cards, missing=missing, classrooms=classrooms)
+    if role is Role.PARTNER:
+        projects = db.session.scalars(visible_projects(current_user).options(*queries.project_options())).all()
+        return render_template("projects/home_partner.html", projects=projects)
+    classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+    pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
+    return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
+                           decision_form=DecisionForm())
+
+
+def _challenge_fields(form: ChallengeForm) -> dict:
+    return {name: getattr(form, name).data for name in services.CHALLENGE_FIELDS}
+
+
+@bp.route("/classes/<int:classroom_id>/challenges/new", methods=["GET", "POST"])
+@login_required
+def create_challenge(classroom_id: int):
+    classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
+    if not can_manage_classroom(current_user, classroom):
+        abort(403)
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        try:
+            challenge = services.create_challenge(classroom, current_user, **_challenge_fields(form))
+        except ValidationFailed as err:
+            getattr(form, err.field or "title").errors = [str(err)]
+        else:
+            flash(_("Challenge “%(title)s” created: every team of the class has its project.",
+                    title=challenge.title), "success")
+            return redirect(url_for("projects.board", classroom_id=classroom.id))
+    return render_template("projects/challenge_form.html", form=form, classroom=classroom, challenge=None), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_challenge(challenge_id: int):
+    challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
+    if not can_manage_classroom(current_user, challenge.classroom):
+        abort(403)
+    form = ChallengeForm(obj=challenge)
+    if request.method == "GET":
+        form.size.data = challenge.size.value
+    if form.validate_on_submit():
+        try:
+            services.update_challenge(challenge, **_challenge_fields(form))
+        except ValidationFailed as err:
+            getattr(form, err.field or "title").errors = [str(err)]
+        else:
+            flash(_("Challenge saved."), "success")
+            return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
+    return render_template("projects/challenge_form.html", form=form, classroom=challenge.classroom,
+                           challenge=challenge), 400 if request.method == "POST" else 200
+
+
+@bp.get("/classes/<int:classroom_id>/board")
+@login_required
+def board(classroom_id: int):
+    """The teacher's class board: every team at a glance, requests answered in place."""
+    classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
+    if not can_manage_classroom(current_user, classroom):
+        abort(403)
+    challenges = classroom.challenges
+    return render_template("projects/board.html", classroom=classroom, challenges=challenges,
+                           board=queries.class_board(classroom), decision_form=DecisionForm(),
+                           may_decide=current_user.role is Role.TEACHER)
+
+
+def render_project(project: Project, status: int = 200, **overrides):
+    """The project page, with ``overrides`` replacing the blank forms (after a failed save)."""
+    page = queries.project_page(project)
+    shown = request.args.get("phase") or overrides.pop("phase", None)
+    try:
+        shown_phase = Phase(shown) if shown else project.phase
+    except ValueError:
+        shown_phase = project.phase
+    editable = can_edit_project(current_user, project)
+    member = is_team_member(current_user, project.team_id)
+    forms = dict(candidate_form=CandidateForm(), question_form=GuidingQuestionForm(), request_form=PhaseRequestForm(),
+                 decision_form=DecisionForm(), step_back_form=_step_back_form(project), empty=EmptyForm(),
+                 activity_form=_activity_form(page))
+    forms.update(overrides)
+    return render_template(
+        "projects/detail.html", page=page, project=project, shown_phase=shown_phase, editable=editable,
+        may_request=member, may_decide=editable and not member and current_user.role is Role.TEACHER,
+        element_form=ElementForm, **forms), status
+
+
+def _activity_form(page, form: ActivityForm | None = None) -> ActivityForm:
+    form = form or ActivityForm(formdata=None)
+    form.questions.choices = choices((q.id, q.text) for q in page.questions)
+    return form
+
+
+def _step_back_form(project: Project, form: StepBackForm | None = None) -> StepBackForm:
+    form = form or StepBackForm(formdata=None)
+    form.to_phase.choices = choices((p.value, PHASE_LABELS[p]) for p in Phase if p.index < project.phase.index)
+    return form
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def detail(project_id: int):
+    return render_project(load_project(project_id))
+
+
+def _redirect_to(project: Project, phase: Phase | None = None):
+    return redirect(url_for("projects.detail", project_id=project.id, phase=(phase or project.phase).value))
+
+
+@bp.post("/projects/<int:project_id>/phase/request")
+@login_required
+def request_phase(project_id: int):
+    project = load_project(project_id)
+    if not can_request_phase(current_user, project):
+        abort(403)
+    form = PhaseRequestForm()
+    if not form.validate_on_submit():
+        return render_project(project, 400, request_form=form)
+    try:
+        result = phases.request_next_phase(project, current_user, form.note.data or "")
+    except ValidationFailed as err:
+        flash(str(err), "error")
+    else:
+        if isinstance(result, PhaseRequest):
+            flash(_("Your teacher has been asked to let you move on to %(phase)s.",
+                    phase=PHASE_LABELS[result.to_phase]), "success")
+        else:
+            flash(_("Your project moved on to %(phase)s.", phase=PHASE_LABELS[project.phase]), "success")
+    return _redirect_to(project)
+
+
+@bp.post("/projects/<int:project_id>/phase/withdraw")
+@login_required
+def withdraw_phase_request(project_id: int):
+    project = load_project(project_id)
+    if not can_request_phase(current_user, project):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            phases.withdraw_request(project, current_user)
+        except NotFound:
+            flash(_("There was no request waiting."), "error")
+        else:
+            flash(_("Your request is withdrawn."), "success")
+    return _redirect_to(project)
+
+
+@bp.post("/projects/<int:project_id>/phase/back")
+@login_required
+def step_back(project_id: int):
+    project = load_project(project_id)
+    if not can_request_phase(current_user, project):
+        abort(403)
+    form = _step_back_form(project, StepBackForm())
+    if form.validate_on_submit():
+        try:
+            phases.step_back(project, current_user, Phase(form.to_phase.data), form.reason.data)
+        except ValidationFailed as err:
+            getattr(form, err.field or "reason").errors = [str(err)]
+        else:
+            flash(_("Your project is back in %(phase)s. The history keeps why.",
+                    phase=PHASE_LABELS[project.phase]), "success")
+            return _redirect_to(project)
+    return render_project(project, 400, step_back_form=form)
+
+
+@bp.post("/phase-requests/<int:request_id>/decide")
+@login_required
+def decide(request_id: int):
+    """Approve or return a request, from the board, the home page or the project page."""
+    phase_request = db.session.scalar(select(PhaseRequest).where(
+        PhaseRequest.id == request_id,
+        PhaseRequest.project_id.in_(visible_projects(current_user).with_only_columns(Project.id))))
+    if phase_request is None:
+        abort(404)
+    project = load_project(phase_request.project_id)
+    if not can_decide_phase(current_user, project):
+        abort(403)
+    form = DecisionForm()
+    back = _safe_back(url_for("projects.board", classroom_id=project.team.classroom_id))
+    if not form.validate_on_submit():
+        flash(_("Choose approve or return."), "error")
+        return redirect(back)
+    try:
+        phases.decide_request(phase_request, current_user, form.decision.data == "approve", form.comment.data or "")
+    except ValidationFailed as err:
+        flash(str(err), "error")
+    else:
+        if form.decision.data == "approve":
+            flash(_("%(team)s moved on to %(phase)s.", team=project.team.name,
+                    phase=PHASE_LABELS[phase_request.to_phase]), "success")
+        else:
+            flash(_("The request of %(team)s was returned with your comment.", team=project.team.name), "success")
+    return redirect(back)
+
+
+def _safe_back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default

@@ -1,0 +1,1 @@
+"""Teams: classes (classrooms), their teachers and students, and student teams."""

@@ -1,0 +1,39 @@
+"""Forms of the teams area."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class ClassroomForm(FlaskForm):
+    name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("For example “Grade 8 Science”."))
+    term = StringField(_l("Term"), validators=[Length(max=60)], description=_l("For example “Fall 2026”."))
+    joining_open = BooleanField(_l("Students can join with the class code"), default=True)
+    students_form_teams = BooleanField(_l("Students form their own teams"))
+    teams_advance_freely = BooleanField(_l("Teams move to the next phase without my approval"))
+
+
+class JoinClassForm(FlaskForm):
+    join_code = StringField(_l("Class join code"), validators=[DataRequired(), Length(max=16)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
+                                 description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
+
+
+class StudentTeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+
+
+class EmptyForm(FlaskForm):
+    """A button that posts nothing but its CSRF token."""

@@ -1,0 +1,101 @@
+"""Classrooms, enrolments and teams."""
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbl.dbtypes import UTCDateTime, utcnow
+from cbl.extensions import db
+
+if TYPE_CHECKING:
+    from cbl.accounts.models import User
+    from cbl.projects.models import Challenge, Project
+
+# No 0/O, 1/I/L: codes are read aloud and copied from a board.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
+
+
+class Classroom(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    term: Mapped[str] = mapped_column(String(60), default="")
+    join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
+    joining_open: Mapped[bool] = mapped_column(default=True)
+    # Class settings.
+    students_form_teams: Mapped[bool] = mapped_column(default=False)
+    teams_advance_freely: Mapped[bool] = mapped_column(default=False)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    teacher_links: Mapped[list["ClassroomTeacher"]] = relationship(
+        back_populates="classroom", cascade="all, delete-orphan"
+    )
+    enrolments: Mapped[list["Enrolment"]] = relationship(
+        back_populates="classroom", cascade="all, delete-orphan"
+    )
+    teams: Mapped[list["Team"]] = relationship(
+        back_populates="classroom", cascade="all, delete-orphan", order_by="Team.name"
+    )
+    challenges: Mapped[list["Challenge"]] = relationship(
+        back_populates="classroom", cascade="all, delete-orphan", order_by="Challenge.id"
+    )
+
+
+class ClassroomTeacher(db.Model):
+    __table_args__ = (UniqueConstraint("classroom_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    classroom: Mapped[Classroom] = relationship(back_populates="teacher_links")
+    user: Mapped["User"] = relationship()
+
+
+class Enrolment(db.Model):
+    """A student in a class."""
+
+    __table_args__ = (UniqueConstraint("classroom_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    classroom: Mapped[Classroom] = relationship(back_populates="enrolments")
+    user: Mapped["User"] = relationship()
+
+
+class Team(db.Model):
+    __table_args__ = (UniqueConstraint("classroom_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    classroom: Mapped[Classroom] = relationship(back_populates="teams")
+    memberships: Mapped[list["TeamMember"]] = relationship(
+        back_populates="team", cascade="all, delete-orphan"
+    )
+    projects: Mapped[list["Project"]] = relationship(back_populates="team", cascade="all, delete-orphan")
+
+
+class TeamMember(db.Model):
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship()

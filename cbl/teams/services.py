@@ -1,0 +1,165 @@
+"""Class and team use cases."""
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from cbl.accounts.models import Role, User
+from cbl.accounts.services import create_user
+from cbl.errors import ValidationFailed
+from cbl.extensions import db
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember, new_join_code
+from cbl.teams.signals import team_created
+
+
+def create_classroom(teacher: User, name: str, term: str = "", *, joining_open: bool = True,
+                     students_form_teams: bool = False, teams_advance_freely: bool = False) -> Classroom:
+    """A new class taught by ``teacher``, with a fresh join code."""
+    classroom = Classroom(name=name.strip(), term=(term or "").strip(), joining_open=joining_open,
+                          students_form_teams=students_form_teams, teams_advance_freely=teams_advance_freely)
+    classroom.teacher_links.append(ClassroomTeacher(user=teacher))
+    db.session.add(classroom)
+    db.session.commit()
+    return classroom
+
+
+def update_classroom(classroom: Classroom, **settings) -> Classroom:
+    for key in ("name", "term", "joining_open", "students_form_teams", "teams_advance_freely"):
+        if key in settings:
+            value = settings[key]
+            setattr(classroom, key, value.strip() if isinstance(value, str) else bool(value))
+    db.session.commit()
+    return classroom
+
+
+def regenerate_join_code(classroom: Classroom) -> str:
+    """Replace the join code (the old one stops working at once)."""
+    classroom.join_code = new_join_code()
+    db.session.commit()
+    return classroom.join_code
+
+
+def _classroom_for_code(code: str) -> Classroom:
+    cleaned = "".join(code.split()).upper().replace("-", "")
+    classroom = db.session.scalar(select(Classroom).where(Classroom.join_code == cleaned))
+    if classroom is None or not classroom.joining_open or classroom.archived:
+        raise ValidationFailed(_("No open class has this code. Check it with your teacher."), field="join_code")
+    return classroom
+
+
+def join_classroom(student: User, code: str) -> Classroom:
+    """Enrol a student in the class with this join code (joining twice is harmless).
+    Raises ValidationFailed for an unknown or closed code, or a non-student."""
+    if student.role is not Role.STUDENT:
+        raise ValidationFailed(_("Only student accounts join classes with a code."))
+    classroom = _classroom_for_code(code)
+    exists = db.session.scalar(select(Enrolment).where(
+        Enrolment.classroom_id == classroom.id, Enrolment.user_id == student.id))
+    if exists is None:
+        db.session.add(Enrolment(classroom=classroom, user=student))
+        db.session.commit()
+    return classroom
+
+
+def sign_up_student(code: str, display_name: str, email: str, password: str, locale: str | None) -> User:
+    """Create a student account and enrol it in the class of ``code``; nothing is created
+    when the code or the email is refused (raises ValidationFailed)."""
+    _classroom_for_code(code)
+    user = create_user(email, display_name, password, Role.STUDENT, locale)
+    join_classroom(user, code)
+    return user
+
+
+def remove_student(classroom: Classroom, user_id: int) -> None:
+    """Take a student out of the class and out of its teams; their work stays with the team."""
+    team_ids = select(Team.id).where(Team.classroom_id == classroom.id)
+    db.session.execute(delete(TeamMember).where(TeamMember.user_id == user_id, TeamMember.team_id.in_(team_ids)))
+    db.session.execute(delete(Enrolment).where(Enrolment.user_id == user_id, Enrolment.classroom_id == classroom.id))
+    db.session.commit()
+
+
+def _enrolled_ids(classroom: Classroom) -> set[int]:
+    return set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.classroom_id == classroom.id)))
+
+
+def _place_members(team: Team, member_ids: list[int]) -> None:
+    """Make ``member_ids`` the team's members, moving them out of other teams of the class."""
+    enrolled = _enrolled_ids(team.classroom)
+    strangers = set(member_ids) - enrolled
+    if strangers:
+        raise ValidationFailed(_("Only students of this class can be team members."))
+    other_teams = select(Team.id).where(Team.classroom_id == team.classroom_id, Team.id != team.id)
+    if member_ids:
+        db.session.execute(delete(TeamMember).where(
+            TeamMember.user_id.in_(member_ids), TeamMember.team_id.in_(other_teams)))
+    current = {m.user_id: m for m in team.memberships}
+    for user_id, membership in current.items():
+        if user_id not in member_ids:
+            team.memberships.remove(membership)
+    for user_id in member_ids:
+        if user_id not in current:
+            team.memberships.append(TeamMember(user_id=user_id))
+
+
+def create_team(classroom: Classroom, name: str, member_ids: list[int] | None = None) -> Team:
+    """A new team in the class, with its members and a project for every challenge of the
+    class. Raises ValidationFailed for a taken name or a member from outside the class."""
+    team = Team(classroom=classroom, name=name.strip())
+    db.session.add(team)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(_("This class already has a team with that name.")) from None
+    _place_members(team, list(member_ids or []))
+    db.session.flush()
+    team_created.send(team)
+    db.session.commit()
+    return team
+
+
+def update_team(team: Team, name: str, member_ids: list[int]) -> Team:
+    """Rename the team and set its members (see :func:`create_team` for the errors)."""
+    team.name = name.strip()
+    _place_members(team, member_ids)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(_("This class already has a team with that name.")) from None
+    return team
+
+
+def create_own_team(student: User, classroom: Classroom, name: str) -> Team:
+    """A student starts a team in a class that lets students form teams, and joins it."""
+    return create_team(classroom, name, [student.id])
+
+
+def join_team(student: User, team: Team) -> None:
+    """Move the student into ``team`` (out of any other team of the class)."""
+    if student.id not in _enrolled_ids(team.classroom):
+        raise ValidationFailed(_("Only students of this class can join its teams."))
+    ids = [m.user_id for m in team.memberships]
+    if student.id not in ids:
+        _place_members(team, ids + [student.id])
+    db.session.commit()
+
+
+def leave_team(student: User, team: Team) -> None:
+    db.session.execute(delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == student.id))
+    db.session.commit()
+
+
+def list_roster(classroom: Classroom) -> list[tuple[User, Team | None]]:
+    """The class's students, each with their team in this class or None (one query)."""
+    placed = (select(TeamMember.user_id, TeamMember.team_id).join(Team)
+              .where(Team.classroom_id == classroom.id).subquery())
+    rows = db.session.execute(
+        select(User, Team)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .outerjoin(placed, placed.c.user_id == User.id)
+        .outerjoin(Team, Team.id == placed.c.team_id)
+        .where(Enrolment.classroom_id == classroom.id)
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(user, team) for user, team in rows]

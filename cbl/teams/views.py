@@ -1,0 +1,227 @@
+"""Classes, rosters, teams; joining a class with its code."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import selectinload
+
+from cbl.accounts.forms import SignupForm
+from cbl.accounts.models import Role
+from cbl.errors import ValidationFailed
+from cbl.extensions import db
+from cbl.formtools import choices
+from cbl.i18n import select_locale
+from cbl.permissions import (can_form_team, can_manage_classroom, get_visible, role_required,
+                             team_of_student, visible_classrooms, visible_teams)
+from cbl.teams import services
+from cbl.teams.forms import ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
+from cbl.teams.models import Classroom, Team, TeamMember
+
+bp = Blueprint("teams", __name__)
+
+
+def _managed_classroom(classroom_id: int) -> Classroom:
+    classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
+    if not can_manage_classroom(current_user, classroom):
+        abort(403)
+    return classroom
+
+
+@bp.get("/classes")
+@login_required
+def index():
+    classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+    return render_template("teams/index.html", classrooms=classrooms)
+
+
+@bp.route("/classes/new", methods=["GET", "POST"])
+@role_required(Role.TEACHER)
+def create_classroom():
+    form = ClassroomForm()
+    if form.validate_on_submit():
+        classroom = services.create_classroom(
+            current_user, form.name.data, form.term.data, joining_open=form.joining_open.data,
+            students_form_teams=form.students_form_teams.data, teams_advance_freely=form.teams_advance_freely.data)
+        flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code), "success")
+        return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/classroom_form.html", form=form, classroom=None), 400 if form.errors else 200
+
+
+@bp.get("/classes/<int:classroom_id>")
+@login_required
+def classroom(classroom_id: int):
+    # Everything the page lists comes in a fixed number of queries (a project's challenge
+    # is then found among the loaded challenges without another query).
+    classroom = get_visible(visible_classrooms(current_user).options(
+        selectinload(Classroom.challenges),
+        selectinload(Classroom.teams).selectinload(Team.memberships).joinedload(TeamMember.user),
+        selectinload(Classroom.teams).selectinload(Team.projects)), Classroom, classroom_id)
+    manage = can_manage_classroom(current_user, classroom)
+    own_team = team_of_student(current_user, classroom.id) if current_user.role is Role.STUDENT else None
+    return render_template(
+        "teams/classroom.html", classroom=classroom, manage=manage, own_team=own_team,
+        roster=services.list_roster(classroom) if manage else None,
+        may_form_team=can_form_team(current_user, classroom), empty=EmptyForm(),
+        student_team_form=StudentTeamForm())
+
+
+@bp.route("/classes/<int:classroom_id>/settings", methods=["GET", "POST"])
+@login_required
+def edit_classroom(classroom_id: int):
+    classroom = _managed_classroom(classroom_id)
+    form = ClassroomForm(obj=classroom)
+    if form.validate_on_submit():
+        services.update_classroom(classroom, name=form.name.data, term=form.term.data,
+                                  joining_open=form.joining_open.data,
+                                  students_form_teams=form.students_form_teams.data,
+                                  teams_advance_freely=form.teams_advance_freely.data)
+        flash(_("Class settings saved."), "success")
+        return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400 if form.errors else 200
+
+
+@bp.post("/classes/<int:classroom_id>/join-code")
+@login_required
+def regenerate_code(classroom_id: int):
+    classroom = _managed_classroom(classroom_id)
+    if EmptyForm().validate_on_submit():
+        code = services.regenerate_join_code(classroom)
+        flash(_("New join code: %(code)s. The old code no longer works.", code=code), "success")
+    return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+
+
+@bp.post("/classes/<int:classroom_id>/students/<int:user_id>/remove")
+@login_required
+def remove_student(classroom_id: int, user_id: int):
+    classroom = _managed_classroom(classroom_id)
+    if EmptyForm().validate_on_submit():
+        services.remove_student(classroom, user_id)
+        flash(_("The student was removed from the class. Their team's work is kept."), "success")
+    return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+
+
+def _member_choices(classroom: Classroom):
+    return choices((user.id, user.display_name + (f" ({team.name})" if team else ""))
+                   for user, team in services.list_roster(classroom))
+
+
+@bp.route("/classes/<int:classroom_id>/teams/new", methods=["GET", "POST"])
+@login_required
+def create_team(classroom_id: int):
+    classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
+    if not can_form_team(current_user, classroom):
+        abort(403)
+    if not can_manage_classroom(current_user, classroom):
+        return _student_creates_team(classroom)
+    form = TeamForm()
+    form.members.choices = _member_choices(classroom)
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(classroom, form.name.data, form.members.data)
+        except ValidationFailed as err:
+            form.name.errors = [str(err)]
+        else:
+            flash(_("Team %(name)s created.", name=team.name), "success")
+            return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
+        400 if request.method == "POST" else 200
+
+
+def _student_creates_team(classroom: Classroom):
+    form = StudentTeamForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_own_team(current_user, classroom, form.name.data)
+        except ValidationFailed as err:
+            form.name.errors = [str(err)]
+        else:
+            flash(_("You started team %(name)s.", name=team.name), "success")
+            return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_team(team_id: int):
+    team = get_visible(visible_teams(current_user), Team, team_id)
+    if not can_manage_classroom(current_user, team.classroom):
+        abort(403)
+    form = TeamForm(obj=team)
+    form.members.choices = _member_choices(team.classroom)
+    if request.method == "GET":
+        form.members.data = [m.user_id for m in team.memberships]
+    if form.validate_on_submit():
+        try:
+            services.update_team(team, form.name.data, form.members.data)
+        except ValidationFailed as err:
+            form.name.errors = [str(err)]
+        else:
+            flash(_("Team saved."), "success")
+            return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
+    return render_template("teams/team_form.html", form=form, classroom=team.classroom, team=team), \
+        400 if request.method == "POST" else 200
+
+
+def _self_forming_team(team_id: int) -> Team:
+    team = get_visible(visible_teams(current_user), Team, team_id)
+    if current_user.role is not Role.STUDENT or not team.classroom.students_form_teams:
+        abort(403)
+    return team
+
+
+@bp.post("/teams/<int:team_id>/join")
+@login_required
+def join_team(team_id: int):
+    team = _self_forming_team(team_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.join_team(current_user, team)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("You joined %(name)s.", name=team.name), "success")
+    return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
+
+
+@bp.post("/teams/<int:team_id>/leave")
+@login_required
+def leave_team(team_id: int):
+    team = _self_forming_team(team_id)
+    if EmptyForm().validate_on_submit():
+        services.leave_team(current_user, team)
+        flash(_("You left %(name)s.", name=team.name), "success")
+    return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def join_classroom():
+    form = JoinClassForm()
+    if form.validate_on_submit():
+        try:
+            classroom = services.join_classroom(current_user, form.join_code.data)
+        except ValidationFailed as err:
+            form.join_code.errors = [str(err)]
+        else:
+            flash(_("Welcome to %(name)s.", name=classroom.name), "success")
+            return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/join.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignupForm(join_code=request.args.get("code", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up_student(form.join_code.data, form.display_name.data, form.email.data,
+                                            form.password.data, select_locale())
+        except ValidationFailed as err:
+            getattr(form, err.field or "email").errors = [str(err)]
+        else:
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/signup.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,109 @@
+"""Small functions that make test data with sensible defaults."""
+
+import itertools
+from datetime import timedelta
+
+from werkzeug.security import generate_password_hash
+
+from cbl.accounts.models import Role, User
+from cbl.dbtypes import utcnow
+from cbl.extensions import db
+from cbl.projects.models import (Activity, CandidateQuestion, Challenge, GuidingQuestion, PhaseRequest, Project,
+                                 ProjectPartner)
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
+
+PASSWORD = "correct horse battery"
+# A cheap hash keeps the suite fast; the product hashes with Werkzeug's default.
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_seq = itertools.count(1)
+
+
+def make_user(role: Role | str = Role.STUDENT, *, name: str | None = None, email: str | None = None,
+              active: bool = True) -> User:
+    n = next(_seq)
+    role = Role(role)
+    user = User(email=email or f"{role.value}{n}@school.example", display_name=name or f"{role.value.title()} Person{n}",
+                password_hash=_HASH, role=role, active=active)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_classroom(teacher: User | None = None, **settings) -> Classroom:
+    classroom = Classroom(name=settings.pop("name", f"Class {next(_seq)}"), term="Fall", **settings)
+    db.session.add(classroom)
+    if teacher is not None:
+        db.session.add(ClassroomTeacher(classroom=classroom, user=teacher))
+    db.session.commit()
+    return classroom
+
+
+def enrol(classroom: Classroom, *students: User) -> None:
+    for student in students:
+        db.session.add(Enrolment(classroom=classroom, user=student))
+    db.session.commit()
+
+
+def make_team(classroom: Classroom, *members: User, name: str | None = None) -> Team:
+    team = Team(classroom=classroom, name=name or f"Team {next(_seq)}")
+    db.session.add(team)
+    for member in members:
+        if not db.session.query(Enrolment).filter_by(classroom_id=classroom.id, user_id=member.id).first():
+            db.session.add(Enrolment(classroom=classroom, user=member))
+        team.memberships.append(TeamMember(user=member))
+    db.session.commit()
+    return team
+
+
+def make_challenge(classroom: Classroom, **fields) -> Challenge:
+    challenge = Challenge(classroom_id=classroom.id, title=fields.pop("title", "Water"),
+                          big_idea=fields.pop("big_idea", "Water"), **fields)
+    db.session.add(challenge)
+    db.session.commit()
+    return challenge
+
+
+def make_project(team: Team, challenge: Challenge | None = None, **fields) -> Project:
+    challenge = challenge or make_challenge(team.classroom)
+    project = Project(team_id=team.id, challenge_id=challenge.id, **fields)
+    db.session.add(project)
+    db.session.commit()
+    return project
+
+
+def make_question(project: Project, text: str = "How much rain falls?", **fields) -> GuidingQuestion:
+    question = GuidingQuestion(project_id=project.id, text=text, **fields)
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def make_activity(project: Project, *questions: GuidingQuestion, title: str = "Measure the roof") -> Activity:
+    activity = Activity(project_id=project.id, title=title)
+    activity.questions = list(questions)
+    db.session.add(activity)
+    db.session.commit()
+    return activity
+
+
+def make_candidate(project: Project, text: str = "Why does the yard flood?") -> CandidateQuestion:
+    candidate = CandidateQuestion(project_id=project.id, text=text)
+    db.session.add(candidate)
+    db.session.commit()
+    return candidate
+
+
+def make_request(project: Project, by: User) -> PhaseRequest:
+    request = PhaseRequest(project_id=project.id, from_phase=project.phase, to_phase=project.phase.next,
+                           requested_by_id=by.id)
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def grant_partner(project: Project, partner: User, *, days: int = 30, revoked: bool = False) -> ProjectPartner:
+    grant = ProjectPartner(project_id=project.id, user_id=partner.id, expires_at=utcnow() + timedelta(days=days),
+                           revoked_at=utcnow() if revoked else None)
+    db.session.add(grant)
+    db.session.commit()
+    return grant

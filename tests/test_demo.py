@@ -1,0 +1,56 @@
+"""The demo school that ``make run`` seeds."""
+
+from sqlalchemy import func, select
+
+from cbl.accounts.models import Role, User
+from cbl.demo import DEMO_PASSWORD, PARTNER, TEACHER, TEAMS, seed_demo
+from cbl.extensions import db
+from cbl.projects.models import Phase, PhaseRequest, Project, RequestStatus
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_twice_creates_everything_once(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert "Demo school created" in first.output
+    counts = {m: _count(m) for m in (User, Project, PhaseRequest)}
+    second = runner.invoke(args=["seed-demo"])
+    assert "already present" in second.output
+    assert {m: _count(m) for m in counts} == counts
+    assert counts[User] == 3 + sum(len(people) for people in TEAMS.values())
+
+
+def test_demo_has_a_challenge_under_way_with_a_request_waiting():
+    seed_demo()
+    phases = {p.team.name: p.phase for p in db.session.scalars(select(Project))}
+    assert phases == {"Rain Catchers": Phase.INVESTIGATE, "Tap Detectives": Phase.ENGAGE}
+    pending = db.session.scalars(select(PhaseRequest).where(PhaseRequest.status == RequestStatus.PENDING)).all()
+    assert [r.project.team.name for r in pending] == ["Tap Detectives"]
+
+
+def test_every_demo_account_signs_in_and_sees_its_home(client):
+    seed_demo()
+    emails = [TEACHER[0], PARTNER[0], "admin@riverside.example"] + [p[0] for ps in TEAMS.values() for p in ps]
+    for email in emails:
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD}, follow_redirects=True)
+        assert response.status_code == 200, email
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.first_name in response.get_data(as_text=True)
+        client.post("/logout")
+
+
+def test_demo_pages_render_for_their_people(client):
+    seed_demo()
+    project = db.session.scalar(select(Project).join(Project.team).where(Project.team.has(name="Rain Catchers")))
+    classroom_id = project.team.classroom_id
+    client.post("/login", data={"email": TEACHER[0], "password": DEMO_PASSWORD})
+    for url in (f"/classes/{classroom_id}/board", f"/classes/{classroom_id}", "/home",
+                *(f"/projects/{project.id}?phase={p.value}" for p in Phase)):
+        assert client.get(url).status_code == 200, url
+    client.post("/logout")
+    client.post("/login", data={"email": "maya@riverside.example", "password": DEMO_PASSWORD})
+    for url in ("/home", f"/classes/{classroom_id}", *(f"/projects/{project.id}?phase={p.value}" for p in Phase)):
+        assert client.get(url).status_code == 200, url
+    assert db.session.scalar(select(User).where(User.role == Role.ADMIN)) is not None
