@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 # Tests never read a developer's instance/ folder or environment settings.
@@ -52,6 +54,19 @@ def database():
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an application context of its own, as in
+    production: ``g`` (where Flask-Login caches the user) and the database session do not
+    carry over from the test or from an earlier request. The test's own session is committed
+    first, so the request sees the test's data and never waits on the test's transaction."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(database, **overrides):
     config = {
         "TESTING": True,
@@ -62,7 +77,9 @@ def make_app(database, **overrides):
         "UPLOAD_FOLDER": str(Path(_INSTANCE) / "uploads"),
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

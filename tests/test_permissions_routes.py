@@ -1,0 +1,306 @@
+"""Every route against every kind of visitor: the permission matrix of DESIGN.md §4.
+
+Each rule of ``app.url_map`` (but ``static``) must have a row in :data:`EXPECTED`, and every
+row must name a real endpoint, so a new route cannot ship without a decision on who may use it.
+
+A case requests the route once, as one visitor, in a freshly built world (state-changing
+POSTs such as deactivation, removal or deletion would otherwise spoil the cases after them):
+
+- routes that answer GET are requested with GET, POST-only routes with an empty form (CSRF
+  is off in tests);
+- the answer is reduced to ``"ok"`` (2xx, or a redirect that is not the sign-in gate; for a
+  POST a 400 too, since a re-rendered form means the permission check passed), ``"login"``
+  (the sign-in gate: a redirect to /login carrying ``next``), or the error status itself.
+
+Where the application disagrees with DESIGN.md §4, the matrix holds what the design says and
+the case is listed in :data:`KNOWN_DISCREPANCIES` (strict xfail, so fixing the app flags it).
+A 500 is never expected and is never excused by an xfail.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import url_for
+
+from cbl.accounts.models import Role
+from tests import factories
+from tests.conftest import Auth
+
+VISITORS = ("anonymous", "student_own", "student_other", "teacher", "teacher_other", "partner", "admin")
+
+OK, LOGIN = "ok", "login"
+
+
+def _row(anonymous=LOGIN, **answers) -> dict:
+    """A matrix row: ``anonymous`` defaults to the sign-in gate; every other visitor is named."""
+    row = {"anonymous": anonymous, **answers}
+    assert set(row) == set(VISITORS), f"row names {sorted(row)}, expected {sorted(VISITORS)}"
+    return row
+
+
+def _everyone(answer, anonymous=None) -> dict:
+    return _row(anonymous=answer if anonymous is None else anonymous,
+                **{v: answer for v in VISITORS if v != "anonymous"})
+
+
+# Who may do what, by kind of page (DESIGN.md §4). Rows below reuse these shapes.
+
+# Public pages: the welcome page, sign-in, sign-up, health check.
+PUBLIC = _everyone(OK)
+# Anything for a signed-in person about themselves.
+SIGNED_IN = _everyone(OK, anonymous=LOGIN)
+# Administrators only (role gate: 403 for every other signed-in visitor).
+ADMIN_ONLY = _row(student_own=403, student_other=403, teacher=403, teacher_other=403, partner=403, admin=OK)
+# Reading a class of A: its students, its teachers and admins; strangers get 404.
+READ_CLASS = _row(student_own=OK, student_other=OK, teacher=OK, teacher_other=404, partner=404, admin=OK)
+# Managing class A (settings, roster, teams, challenges, board): its teachers and admins.
+MANAGE_CLASS = _row(student_own=403, student_other=403, teacher=OK, teacher_other=404, partner=404, admin=OK)
+# Reading project p1: the class, the invited partner and admins.
+READ_PROJECT = _row(student_own=OK, student_other=OK, teacher=OK, teacher_other=404, partner=OK, admin=OK)
+# Editing p1's elements, questions, activities: the team and the class's teachers only.
+EDIT_PROJECT = _row(student_own=OK, student_other=403, teacher=OK, teacher_other=404, partner=403, admin=403)
+# Asking for a phase change (or withdrawing, stepping back): the team only.
+REQUEST_PHASE = _row(student_own=OK, student_other=403, teacher=403, teacher_other=404, partner=403, admin=403)
+# Approving or returning a phase request: the class's teachers only.
+DECIDE_PHASE = _row(student_own=403, student_other=403, teacher=OK, teacher_other=404, partner=403, admin=403)
+# Joining or leaving a team of A when the class does not let students form teams (the default).
+SELF_FORM_TEAM_OFF = _row(student_own=403, student_other=403, teacher=403, teacher_other=404, partner=404,
+                          admin=403)
+
+EXPECTED: dict[str, dict] = {
+    # main
+    "main.home": PUBLIC,
+    "main.healthz": PUBLIC,
+    # accounts
+    "accounts.login": PUBLIC,
+    "accounts.logout": SIGNED_IN,  # signed in: redirected to /login without ``next``, i.e. signed out
+    "accounts.account": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,  # empty form: 400 re-render
+    "admin.users": ADMIN_ONLY,
+    "admin.create_user": ADMIN_ONLY,
+    "admin.set_active": ADMIN_ONLY,
+    # teams
+    "teams.signup": PUBLIC,
+    "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error
+    # Creating a class: teachers, and admins ("manage classes" in §4).
+    "teams.create_classroom": _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK,
+                                   partner=403, admin=OK),
+    "teams.join_classroom": _row(student_own=OK, student_other=OK, teacher=403, teacher_other=403,
+                                 partner=403, admin=403),
+    "teams.classroom": READ_CLASS,
+    "teams.edit_classroom": MANAGE_CLASS,
+    "teams.regenerate_code": MANAGE_CLASS,
+    "teams.remove_student": MANAGE_CLASS,
+    "teams.create_team": MANAGE_CLASS,  # students only where the class lets them (off here)
+    "teams.edit_team": MANAGE_CLASS,
+    "teams.join_team": SELF_FORM_TEAM_OFF,
+    "teams.leave_team": SELF_FORM_TEAM_OFF,
+    # projects
+    "projects.home": SIGNED_IN,
+    "projects.create_challenge": MANAGE_CLASS,
+    "projects.edit_challenge": MANAGE_CLASS,
+    "projects.board": MANAGE_CLASS,
+    "projects.detail": READ_PROJECT,
+    "projects.request_phase": REQUEST_PHASE,
+    "projects.withdraw_phase_request": REQUEST_PHASE,
+    "projects.step_back": REQUEST_PHASE,
+    "projects.decide": DECIDE_PHASE,
+    "projects.save_element": EDIT_PROJECT,
+    "projects.add_candidate": EDIT_PROJECT,
+    "projects.choose_candidate": EDIT_PROJECT,
+    "projects.delete_candidate": EDIT_PROJECT,
+    "projects.add_question": EDIT_PROJECT,
+    "projects.edit_question": EDIT_PROJECT,
+    "projects.delete_question": EDIT_PROJECT,
+    "projects.add_activity": EDIT_PROJECT,
+    "projects.edit_activity": EDIT_PROJECT,
+    "projects.delete_activity": EDIT_PROJECT,
+}
+
+# (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
+KNOWN_DISCREPANCIES: dict[tuple[str, str], str] = {}
+
+
+# --- the world -----------------------------------------------------------------------------
+
+def build_world() -> dict:
+    """Class A (teacher_a; team1 of two, team2 of one; a challenge; p1, p2), class B
+    (teacher_b, team3, p3), a partner invited to p1 and an admin. p1 holds a guiding question,
+    an activity tied to it, a candidate essential question and a pending phase request."""
+    teacher_a = factories.make_user(Role.TEACHER)
+    teacher_b = factories.make_user(Role.TEACHER)
+    student_own, teammate, student_other, student_b = (factories.make_user(Role.STUDENT) for _ in range(4))
+    partner = factories.make_user(Role.PARTNER)
+    admin = factories.make_user(Role.ADMIN)
+
+    class_a = factories.make_classroom(teacher_a)
+    team1 = factories.make_team(class_a, student_own, teammate)
+    team2 = factories.make_team(class_a, student_other)
+    challenge_a = factories.make_challenge(class_a)
+    p1 = factories.make_project(team1, challenge_a)
+    p2 = factories.make_project(team2, challenge_a)
+    question = factories.make_question(p1)
+    activity = factories.make_activity(p1, question)
+    candidate = factories.make_candidate(p1)
+    pending = factories.make_request(p1, student_own)
+
+    class_b = factories.make_classroom(teacher_b)
+    team3 = factories.make_team(class_b, student_b)
+    p3 = factories.make_project(team3)
+
+    factories.grant_partner(p1, partner)
+
+    visitors = {"anonymous": None, "student_own": student_own, "student_other": student_other,
+                "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin}
+    params = {"project_id": p1.id, "classroom_id": class_a.id, "team_id": team1.id,
+              "challenge_id": challenge_a.id, "question_id": question.id, "activity_id": activity.id,
+              "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question"}
+    ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
+           "student_own": student_own.id}
+    return {"visitors": visitors, "params": params, "ids": ids}
+
+
+def url_params(endpoint: str, rule, world: dict) -> dict:
+    """The values of the rule's placeholders, taken from the world."""
+    values = dict(world["params"])
+    if endpoint == "admin.set_active":
+        values["user_id"] = world["ids"]["student_other"]
+    else:
+        values["user_id"] = world["ids"]["student_own"]
+    missing = rule.arguments - set(values)
+    assert not missing, f"{endpoint}: no world value for {sorted(missing)}; add one to build_world()"
+    return {name: values[name] for name in rule.arguments}
+
+
+def client_for(app, visitor: str, world: dict):
+    """A fresh test client, signed in as ``visitor`` (or not at all)."""
+    client = app.test_client()
+    user = world["visitors"][visitor]
+    if user is not None:
+        Auth(client).as_user(user)
+    return client
+
+
+class ServerError(Exception):
+    """A 500: always a bug, never an expected difference from the design."""
+
+
+def classify(response, method: str):
+    """Reduce a response to the matrix vocabulary."""
+    status = response.status_code
+    if status >= 500:
+        raise ServerError(f"{method} answered {status}")
+    if 300 <= status < 400:
+        target = urlsplit(response.headers["Location"])
+        if target.path == "/login" and "next" in parse_qs(target.query):
+            return LOGIN
+        return OK
+    if 200 <= status < 300 or (status == 400 and method == "POST"):
+        return OK
+    return status
+
+
+def answer(app, endpoint: str, visitor: str):
+    """Build a world, request ``endpoint`` once as ``visitor`` and classify the answer."""
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    if not rules:
+        pytest.fail(f"EXPECTED names {endpoint!r}, which is not a route any more")
+    rule = rules[0]
+    world = build_world()
+    with app.test_request_context():
+        url = url_for(endpoint, **url_params(endpoint, rule, world))
+    method = "GET" if "GET" in rule.methods else "POST"
+    client = client_for(app, visitor, world)
+    response = client.get(url) if method == "GET" else client.post(url, data={})
+    return classify(response, method), f"{method} {url} -> {response.status_code}"
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+def test_matrix_covers_exactly_the_routes(app):
+    routes = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    assert sorted(routes - set(EXPECTED)) == [], "routes without a row in EXPECTED: add them to the matrix"
+    assert sorted(set(EXPECTED) - routes) == [], "EXPECTED rows for endpoints that no longer exist"
+    for endpoint, row in EXPECTED.items():
+        assert set(row) == set(VISITORS), endpoint
+        assert all(v in (OK, LOGIN, 403, 404, 405) for v in row.values()), endpoint
+    assert set(KNOWN_DISCREPANCIES) <= {(e, v) for e in EXPECTED for v in VISITORS}
+
+
+def _cases():
+    for endpoint in sorted(EXPECTED):
+        for visitor in VISITORS:
+            reason = KNOWN_DISCREPANCIES.get((endpoint, visitor))
+            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+            yield pytest.param(endpoint, visitor, marks=marks, id=f"{endpoint}-{visitor}")
+
+
+@pytest.mark.parametrize(("endpoint", "visitor"), list(_cases()))
+def test_route_permission(app, endpoint, visitor):
+    got, detail = answer(app, endpoint, visitor)
+    assert got == EXPECTED[endpoint][visitor], detail
+
+
+# Unknown ids answer 404 to everyone signed in, exactly like ids they may not see.
+UNKNOWN = 999_999
+UNKNOWN_ID_REQUESTS = [
+    ("GET", "projects.detail", {"project_id": UNKNOWN}),
+    ("GET", "teams.classroom", {"classroom_id": UNKNOWN}),
+    ("GET", "teams.edit_classroom", {"classroom_id": UNKNOWN}),
+    ("GET", "projects.board", {"classroom_id": UNKNOWN}),
+    ("GET", "projects.create_challenge", {"classroom_id": UNKNOWN}),
+    ("GET", "teams.create_team", {"classroom_id": UNKNOWN}),
+    ("GET", "teams.edit_team", {"team_id": UNKNOWN}),
+    ("GET", "projects.edit_challenge", {"challenge_id": UNKNOWN}),
+    ("POST", "teams.join_team", {"team_id": UNKNOWN}),
+    ("POST", "projects.decide", {"request_id": UNKNOWN}),
+    ("POST", "projects.request_phase", {"project_id": UNKNOWN}),
+    ("POST", "projects.save_element", {"project_id": UNKNOWN, "key": "essential_question"}),
+    ("GET", "projects.edit_question", {"project_id": UNKNOWN, "question_id": UNKNOWN}),
+]
+# Unknown children of p1, for those who may edit it.
+UNKNOWN_CHILD_REQUESTS = [
+    ("GET", "projects.edit_question", {"question_id": UNKNOWN}),
+    ("GET", "projects.edit_activity", {"activity_id": UNKNOWN}),
+    ("POST", "projects.delete_question", {"question_id": UNKNOWN}),
+    ("POST", "projects.delete_activity", {"activity_id": UNKNOWN}),
+    ("POST", "projects.choose_candidate", {"candidate_id": UNKNOWN}),
+    ("POST", "projects.delete_candidate", {"candidate_id": UNKNOWN}),
+    ("POST", "projects.save_element", {"key": "no_such_element"}),
+]
+
+
+def test_unknown_ids_answer_404_to_everyone_signed_in(app):
+    world = build_world()
+    wrong = []
+    for visitor in VISITORS[1:]:
+        client = client_for(app, visitor, world)
+        for method, endpoint, params in UNKNOWN_ID_REQUESTS:
+            with app.test_request_context():
+                url = url_for(endpoint, **params)
+            status = client.open(url, method=method, data={}).status_code
+            if status != 404:
+                wrong.append(f"{visitor}: {method} {url} -> {status}")
+    assert wrong == []
+
+
+def test_unknown_children_of_a_project_answer_404_to_its_editors(app):
+    world = build_world()
+    wrong = []
+    for visitor in ("student_own", "teacher"):
+        client = client_for(app, visitor, world)
+        for method, endpoint, params in UNKNOWN_CHILD_REQUESTS:
+            with app.test_request_context():
+                url = url_for(endpoint, **{"project_id": world["params"]["project_id"], **params})
+            status = client.open(url, method=method, data={}).status_code
+            if status != 404:
+                wrong.append(f"{visitor}: {method} {url} -> {status}")
+    assert wrong == []
+
+
+def test_admin_deactivating_an_unknown_user_gets_404(app):
+    world = build_world()
+    client = client_for(app, "admin", world)
+    with app.test_request_context():
+        url = url_for("admin.set_active", user_id=UNKNOWN)
+    assert client.post(url, data={}).status_code == 404
