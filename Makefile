@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := cbl
 
-.PHONY: run test install install-dev migrate seed serve clean-db
+.PHONY: run test install install-dev migrate seed serve clean-db messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,3 +42,10 @@ test: install-dev
 ## clean-db: delete the local SQLite database (the demo is seeded again by `make run`)
 clean-db:
 	rm -f instance/cbl.sqlite instance/cbl.sqlite-wal instance/cbl.sqlite-shm
+
+## messages: extract every interface string and update the catalogs in cbl/translations
+messages: install-dev
+	$(BIN)/pybabel extract -F cbl/babel.cfg -k _l -k lazy_gettext -o cbl/translations/messages.pot .
+	@if [ -d cbl/translations/es ]; then $(BIN)/pybabel update -i cbl/translations/messages.pot -d cbl/translations; \
+	else $(BIN)/pybabel init -i cbl/translations/messages.pot -d cbl/translations -l es; fi
+	$(BIN)/pybabel compile -d cbl/translations

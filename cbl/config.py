@@ -2,6 +2,7 @@
 environment variables, then by the mapping passed to :func:`cbl.create_app`."""
 
 import os
+from pathlib import Path
 
 # Names read from the environment as they are, besides any ``CBL_<NAME>`` variable.
 ENV_NAMES = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER")
@@ -22,6 +23,7 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
     LANGUAGES = ("en", "es")
     PAGE_SIZE = 25
     # Minimum password length for every account.
