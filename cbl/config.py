@@ -38,11 +38,23 @@ def from_environment() -> dict:
         if os.environ.get(name):
             found[name] = os.environ[name]
     for key, value in os.environ.items():
-        if key.startswith("CBL_") and key not in ("CBL_TEST_DATABASE_URL",) and value:
-            found[key[4:]] = value
+        if key.startswith("CBL_") and key not in ("CBL_TEST_DATABASE_URL", "CBL_INSTANCE_PATH") and value:
+            found[key[4:]] = _parse(value)
     if "DATABASE_URL" in found:
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(found.pop("DATABASE_URL"))
     return found
+
+
+def _parse(value: str):
+    """Environment values are text: read true/false and whole numbers as what they mean."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if lowered.isdigit():
+        return int(lowered)
+    return value
 
 
 def normalise_database_url(url: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, exists, select
 
 from cbl.accounts.models import Role, User
 from cbl.dbtypes import utcnow
-from cbl.extensions import db
+from cbl.extensions import db, login_manager
 from cbl.projects.models import Challenge, Project, ProjectPartner
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
 
@@ -33,8 +33,6 @@ def role_required(*roles: Role) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                from cbl.extensions import login_manager
-
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
@@ -184,9 +182,20 @@ def team_of_student(user: User, classroom_id: int) -> Team | None:
     )
 
 
+def person_name(user: User | None) -> str:
+    """How a person is named to the visitor: outsiders (partners) see first names only."""
+    if user is None:
+        return ""
+    viewer = current_user
+    if getattr(viewer, "is_authenticated", False) and viewer.role is Role.PARTNER and user.id != viewer.id:
+        return user.first_name
+    return user.display_name
+
+
 def register_template_helpers(app) -> None:
     """Expose the predicates to templates so controls hide by the same rules."""
     app.jinja_env.globals.update(
+        person_name=person_name,
         can_manage_classroom=can_manage_classroom,
         can_edit_project=can_edit_project,
         can_request_phase=can_request_phase,
