@@ -163,3 +163,15 @@ def test_bad_decision_value_changes_nothing(client, auth, world):
     assert response.status_code == 200
     assert "Choose approve or return." in response.get_data(as_text=True)
     assert _pending(project) is not None
+
+
+def test_team_sees_why_its_request_was_returned_until_it_asks_again(client, auth, world):
+    project, noah, teacher = world
+    request = factories.make_request(project, noah)
+    auth.as_user(teacher)
+    client.post(f"/phase-requests/{request.id}/decide", data={"decision": "return", "comment": "Ask a neighbour first."})
+    auth.as_user(noah)
+    assert "Ask a neighbour first." in client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Ask a neighbour first." in client.get("/home").get_data(as_text=True)
+    client.post(f"/projects/{project.id}/phase/request", data={"note": "Done"})
+    assert "Ask a neighbour first." not in client.get(f"/projects/{project.id}").get_data(as_text=True)

@@ -31,9 +31,21 @@ class ProjectPage:
     questions: list[GuidingQuestion]
     activities: list[Activity]
     activities_by_question: dict[int, list[Activity]]
-    pending: PhaseRequest | None
+    latest_request: PhaseRequest | None
     history: list[PhaseChange]
     members: list[User]
+
+    @property
+    def pending(self) -> PhaseRequest | None:
+        """The request waiting for a teacher, if any."""
+        latest = self.latest_request
+        return latest if latest is not None and latest.status is RequestStatus.PENDING else None
+
+    @property
+    def returned(self) -> PhaseRequest | None:
+        """The team's last request, when a teacher returned it (until they ask again)."""
+        latest = self.latest_request
+        return latest if latest is not None and latest.status is RequestStatus.RETURNED else None
 
     @property
     def open_questions(self) -> int:
@@ -56,9 +68,9 @@ def project_page(project: Project) -> ProjectPage:
     for activity in activities:
         for question in activity.questions:
             by_question[question.id].append(activity)
-    pending = db.session.scalar(
-        select(PhaseRequest).options(joinedload(PhaseRequest.requested_by))
-        .where(PhaseRequest.project_id == project.id, PhaseRequest.status == RequestStatus.PENDING))
+    latest = db.session.scalar(
+        select(PhaseRequest).options(joinedload(PhaseRequest.requested_by), joinedload(PhaseRequest.decided_by))
+        .where(PhaseRequest.project_id == project.id).order_by(PhaseRequest.id.desc()).limit(1))
     history = list(db.session.scalars(
         select(PhaseChange).options(joinedload(PhaseChange.actor))
         .where(PhaseChange.project_id == project.id).order_by(PhaseChange.at.desc(), PhaseChange.id.desc())))
@@ -66,7 +78,7 @@ def project_page(project: Project) -> ProjectPage:
         select(User).join(TeamMember, TeamMember.user_id == User.id)
         .where(TeamMember.team_id == project.team_id).order_by(User.display_name)))
     return ProjectPage(project, elements, candidates, _sorted_questions(questions), activities,
-                       dict(by_question), pending, history, members)
+                       dict(by_question), latest, history, members)
 
 
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2, None: 3}
@@ -85,6 +97,7 @@ class BoardCard:
     members: list[User] = field(default_factory=list)
     open_questions: int = 0
     pending: PhaseRequest | None = None
+    returned: PhaseRequest | None = None
 
     @property
     def days_in_phase(self) -> int:
@@ -107,10 +120,15 @@ def _cards(projects: list[Project]) -> list[BoardCard]:
         .group_by(GuidingQuestion.project_id))
     for project_id, count in counts:
         cards[project_id].open_questions = count
+    latest_ids = (select(func.max(PhaseRequest.id)).where(PhaseRequest.project_id.in_(cards))
+                  .group_by(PhaseRequest.project_id))
     for request in db.session.scalars(
-            select(PhaseRequest).options(joinedload(PhaseRequest.requested_by))
-            .where(PhaseRequest.project_id.in_(cards), PhaseRequest.status == RequestStatus.PENDING)):
-        cards[request.project_id].pending = request
+            select(PhaseRequest).options(joinedload(PhaseRequest.requested_by), joinedload(PhaseRequest.decided_by))
+            .where(PhaseRequest.id.in_(latest_ids))):
+        if request.status is RequestStatus.PENDING:
+            cards[request.project_id].pending = request
+        elif request.status is RequestStatus.RETURNED:
+            cards[request.project_id].returned = request
     team_ids = {p.team_id for p in projects}
     members: dict[int, list[User]] = defaultdict(list)
     for team_id, user in db.session.execute(

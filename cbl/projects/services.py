@@ -202,7 +202,7 @@ def update_guiding_question(project: Project, question_id: int, base_version: in
         current = get_guiding_question(project, question_id)
         raise EditConflict(
             _("Someone else saved this question while you were editing. Their version is saved; "
-              "yours is shown beside it."),
+              "yours is in the form below."),
             current_text=_question_as_text(current.text, current.findings, current.summary),
             your_text=_question_as_text(text, findings, summary), current_version=current.version)
     touch(project)

@@ -127,7 +127,8 @@ def _activity_form(page, form: ActivityForm | None = None) -> ActivityForm:
 
 def _step_back_form(project: Project, form: StepBackForm | None = None) -> StepBackForm:
     form = form or StepBackForm(formdata=None)
-    form.to_phase.choices = choices((p.value, PHASE_LABELS[p]) for p in Phase if p.index < project.phase.index)
+    # Nearest first, so the default is one step back, never a skip.
+    form.to_phase.choices = choices((p.value, PHASE_LABELS[p]) for p in reversed(Phase) if p.index < project.phase.index)
     return form
 
 
