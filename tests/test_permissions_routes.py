@@ -119,7 +119,8 @@ EXPECTED: dict[str, dict] = {
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
-KNOWN_DISCREPANCIES: dict[tuple[str, str], str] = {}
+KNOWN_DISCREPANCIES: dict[tuple[str, str], str] = {
+}
 
 
 # --- the world -----------------------------------------------------------------------------
@@ -309,6 +310,24 @@ def test_unknown_children_of_a_project_answer_404_to_its_editors(app):
             status = client.open(url, method=method, data={}).status_code
             if status != 404:
                 wrong.append(f"{visitor}: {method} {url} -> {status}")
+    assert wrong == []
+
+
+def test_post_only_routes_refuse_get(app):
+    """A state change is never reachable by a link: GET on a POST-only route answers 405."""
+    world = build_world()
+    readable = {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
+    wrong = []
+    for visitor in ("anonymous", "teacher"):
+        client = client_for(app, visitor, world)
+        for rule in app.url_map.iter_rules():
+            if rule.rule in readable:  # GET there is another endpoint (/admin/users)
+                continue
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **url_params(rule.endpoint, rule, world))
+            status = client.get(url).status_code
+            if status != 405:
+                wrong.append(f"{visitor}: GET {url} -> {status}")
     assert wrong == []
 
 

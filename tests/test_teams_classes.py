@@ -220,3 +220,14 @@ def test_roster_lists_students_with_their_team(client, auth):
     page = client.get(f"/classes/{classroom.id}").get_data(as_text=True)
     assert "Maya Chen" in page and "Rain Catchers" in page
     assert "Other Class Team" not in page
+
+
+def test_admin_creates_a_class_for_a_teacher(client, auth):
+    teacher = factories.make_user("teacher", name="Ana Rivera")
+    auth.as_user(factories.make_user("admin"))
+    assert "Ana Rivera" in client.get("/classes/new").get_data(as_text=True)
+    assert client.post("/classes/new", data={"name": "Grade 7", "teacher": 999}).status_code == 400
+    response = client.post("/classes/new", data={"name": "Grade 7", "teacher": teacher.id})
+    assert response.status_code == 302
+    classroom = db.session.scalar(select(Classroom))
+    assert [link.user_id for link in classroom.teacher_links] == [teacher.id]

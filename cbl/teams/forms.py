@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -14,6 +14,12 @@ class ClassroomForm(FlaskForm):
     joining_open = BooleanField(_l("Students can join with the class code"), default=True)
     students_form_teams = BooleanField(_l("Students form their own teams"))
     teams_advance_freely = BooleanField(_l("Teams move to the next phase without my approval"))
+
+
+class AdminClassroomForm(ClassroomForm):
+    """An administrator sets up a class on behalf of the teacher who will teach it."""
+
+    teacher = SelectField(_l("Teacher"), coerce=int, validate_choice=True)
 
 
 class JoinClassForm(FlaskForm):

@@ -23,6 +23,12 @@ def create_classroom(teacher: User, name: str, term: str = "", *, joining_open: 
     return classroom
 
 
+def list_teachers() -> list[User]:
+    """Active teacher accounts, for an administrator choosing who teaches a class."""
+    return list(db.session.scalars(select(User).where(User.role == Role.TEACHER, User.active.is_(True))
+                                   .order_by(User.display_name)))
+
+
 def update_classroom(classroom: Classroom, **settings) -> Classroom:
     for key in ("name", "term", "joining_open", "students_form_teams", "teams_advance_freely"):
         if key in settings:

@@ -14,7 +14,7 @@ from cbl.i18n import select_locale
 from cbl.permissions import (can_form_team, can_manage_classroom, get_visible, role_required,
                              team_of_student, visible_classrooms, visible_teams)
 from cbl.teams import services
-from cbl.teams.forms import ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
+from cbl.teams.forms import AdminClassroomForm, ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
 from cbl.teams.models import Classroom, Team, TeamMember
 
 bp = Blueprint("teams", __name__)
@@ -35,12 +35,19 @@ def index():
 
 
 @bp.route("/classes/new", methods=["GET", "POST"])
-@role_required(Role.TEACHER)
+@role_required(Role.TEACHER, Role.ADMIN)
 def create_classroom():
-    form = ClassroomForm()
+    """Teachers create their own classes; administrators create one for a teacher."""
+    if current_user.role is Role.ADMIN:
+        form = AdminClassroomForm()
+        teachers = {t.id: t for t in services.list_teachers()}
+        form.teacher.choices = choices((t.id, f"{t.display_name} ({t.email})") for t in teachers.values())
+    else:
+        form = ClassroomForm()
     if form.validate_on_submit():
+        teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
         classroom = services.create_classroom(
-            current_user, form.name.data, form.term.data, joining_open=form.joining_open.data,
+            teacher, form.name.data, form.term.data, joining_open=form.joining_open.data,
             students_form_teams=form.students_form_teams.data, teams_advance_freely=form.teams_advance_freely.data)
         flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
