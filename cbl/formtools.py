@@ -1,6 +1,21 @@
-"""Small helpers shared by the forms of every area."""
+"""The base form and small helpers shared by the forms of every area."""
 
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
+
+
+def strip_nul(value):
+    """Drop NUL characters: no text needs them, and PostgreSQL refuses to store them."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form of the product: CSRF-protected (Flask-WTF) and cleaned of NUL characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*(unbound_field.kwargs.get("filters") or ()), strip_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -2,10 +2,10 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from cbl.formtools import choices
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from cbl.formtools import Form, choices
 
 
 def _password_length(form, field) -> None:
@@ -14,12 +14,12 @@ def _password_length(form, field) -> None:
         raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     join_code = StringField(_l("Class join code"), validators=[DataRequired(), Length(max=16)],
                             description=_l("Your teacher gives you this code."))
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
@@ -30,19 +30,19 @@ class SignupForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=choices([("", _l("As my browser says")), ("en", "English"), ("es", "Español")]))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), _password_length, Length(max=200)])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=choices([("teacher", _l("Teacher")), ("student", _l("Student")),
@@ -51,5 +51,5 @@ class CreateUserForm(FlaskForm):
                              description=_l("Share it privately; they can change it under “My account”."))
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     active = BooleanField(_l("Active"))

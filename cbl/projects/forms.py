@@ -1,18 +1,18 @@
 """Forms of the projects area. Forms check shape; services check rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField, URLField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.formtools import choices
+from cbl.formtools import Form, choices
 from cbl.projects.defaults import PRIORITY_LABELS, REFLECTION_PROMPTS, SIZE_LABELS
 from cbl.projects.models import Phase
 from cbl.teams.forms import MultiCheckboxField
 
 TEXT_LIMIT = 20_000
+MAX_VERSION = 2**31 - 1  # a version number beyond this came from a tampered form
 
 
 def _web_address(form, field) -> None:
@@ -21,7 +21,7 @@ def _web_address(form, field) -> None:
         raise ValidationError(_l("Give a web address that starts with http:// or https://."))
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)],
                         description=_l("A short name for the challenge, for example “Water in our neighbourhood”."))
     big_idea = StringField(_l("Big idea"), validators=[DataRequired(), Length(max=200)],
@@ -42,23 +42,23 @@ class ChallengeForm(FlaskForm):
                                default=REFLECTION_PROMPTS[Phase.ACT])
 
 
-class ElementForm(FlaskForm):
+class ElementForm(Form):
     body = TextAreaField(_l("Text"), validators=[Length(max=TEXT_LIMIT)])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_VERSION)])
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(Form):
     text = StringField(_l("A question worth asking"), validators=[DataRequired(), Length(max=500)])
 
 
-class GuidingQuestionForm(FlaskForm):
+class GuidingQuestionForm(Form):
     text = StringField(_l("What do you need to learn?"), validators=[DataRequired(), Length(max=500)])
 
 
 PRIORITY_CHOICES = choices([("", _l("Not yet prioritised"))] + list(PRIORITY_LABELS.items()))
 
 
-class QuestionEditForm(FlaskForm):
+class QuestionEditForm(Form):
     text = StringField(_l("Guiding question"), validators=[DataRequired(), Length(max=500)])
     category = StringField(_l("Category"), validators=[Length(max=60)],
                            description=_l("Group related questions, for example “Science”, “People”, “Costs”."))
@@ -68,10 +68,10 @@ class QuestionEditForm(FlaskForm):
     answered = BooleanField(_l("This question is answered"))
     summary = TextAreaField(_l("Summary of the answer"), validators=[Length(max=TEXT_LIMIT)],
                             description=_l("Needed to mark the question answered."))
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_VERSION)])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     kind = RadioField(_l("Kind"), choices=choices([("activity", _l("Activity (lesson, experiment, interview, survey…)")),
                                                     ("resource", _l("Resource (book, website, data set, expert…)"))]),
                       default="activity")
@@ -81,11 +81,11 @@ class ActivityForm(FlaskForm):
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 
-class PhaseRequestForm(FlaskForm):
+class PhaseRequestForm(Form):
     note = TextAreaField(_l("Note for your teacher (optional)"), validators=[Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment for the team"), validators=[Length(max=2000)])
 
@@ -94,6 +94,6 @@ class DecisionForm(FlaskForm):
             raise ValidationError(_l("Choose approve or return."))
 
 
-class StepBackForm(FlaskForm):
+class StepBackForm(Form):
     to_phase = SelectField(_l("Go back to"), choices=[])
     reason = TextAreaField(_l("Why?"), validators=[DataRequired(), Length(max=2000)])

@@ -1,13 +1,14 @@
 """Forms of the teams area."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cbl.formtools import Form
 
-class ClassroomForm(FlaskForm):
+
+class ClassroomForm(Form):
     name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example “Grade 8 Science”."))
     term = StringField(_l("Term"), validators=[Length(max=60)], description=_l("For example “Fall 2026”."))
@@ -22,7 +23,7 @@ class AdminClassroomForm(ClassroomForm):
     teacher = SelectField(_l("Teacher"), coerce=int, validate_choice=True)
 
 
-class JoinClassForm(FlaskForm):
+class JoinClassForm(Form):
     join_code = StringField(_l("Class join code"), validators=[DataRequired(), Length(max=16)])
 
 
@@ -31,15 +32,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
                                  description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
 
 
-class StudentTeamForm(FlaskForm):
+class StudentTeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A button that posts nothing but its CSRF token."""

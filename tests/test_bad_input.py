@@ -1,0 +1,70 @@
+"""Hostile and malformed input on every form: a clear answer, never a 500, nothing lost."""
+
+import pytest
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from cbl.extensions import db
+from cbl.projects.models import ElementKey, ProjectElement
+from tests.conftest import Auth
+from tests.test_permissions_routes import build_world, url_params
+
+FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "term", "members", "title",
+          "big_idea", "description", "essential_question_template", "size", "starts_on", "ends_on",
+          "prompt_engage", "prompt_investigate", "prompt_act", "body", "version", "text", "category", "priority",
+          "findings", "answered", "summary", "kind", "details", "url", "questions", "note", "decision",
+          "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
+          "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
+          "password-confirm")
+
+PAYLOADS = {
+    "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
+    "huge": lambda: {f: "x" * 200_000 for f in FIELDS},
+    "unicode-and-markup": lambda: {f: "🌧️ <script>alert(1)</script> ' OR 1=1 -- \u202e" for f in FIELDS},
+    "numbers-out-of-range": lambda: {f: "99999999999999999999999" for f in FIELDS},
+    "repeated-values": lambda: MultiDict([(f, v) for f in FIELDS for v in ("1", "-1", "")]),
+}
+
+# Who may use each POST route in the world of the route matrix.
+ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "projects.create_challenge": "teacher",
+         "projects.edit_challenge": "teacher", "teams.join_classroom": "student_own",
+         "teams.join_team": "student_own", "teams.leave_team": "student_own"}
+
+
+def _actor(endpoint: str) -> str:
+    for prefix, visitor in ACTOR.items():
+        if endpoint == prefix:
+            return visitor
+    return ACTOR.get(endpoint.split(".")[0], "student_own")
+
+
+def _post_rules(app):
+    return sorted((r for r in app.url_map.iter_rules() if "POST" in r.methods), key=lambda r: r.endpoint)
+
+
+@pytest.mark.parametrize("payload", sorted(PAYLOADS))
+def test_no_form_answers_500_to_hostile_input(app, payload):
+    world = build_world()
+    failures = []
+    for rule in _post_rules(app):
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_params(rule.endpoint, rule, world))
+        client = app.test_client()
+        user = world["visitors"][_actor(rule.endpoint)]
+        if rule.endpoint not in ("accounts.login", "teams.signup"):
+            Auth(client).as_user(user)
+        response = client.post(url, data=PAYLOADS[payload]())
+        if response.status_code >= 500:
+            failures.append(f"{rule.endpoint}: {response.status_code}")
+    assert failures == []
+
+
+def test_oversize_request_gets_a_clear_413(app, client):
+    world = build_world()
+    Auth(client).as_user(world["visitors"]["student_own"])
+    project_id = world["params"]["project_id"]
+    response = client.post(f"/projects/{project_id}/elements/analysis",
+                           data={"body": "x" * (26 * 1024 * 1024), "version": "0"})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert db.session.query(ProjectElement).filter_by(key=ElementKey.ANALYSIS).count() == 0
