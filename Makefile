@@ -49,3 +49,8 @@ messages: install-dev
 	@if [ -d cbl/translations/es ]; then $(BIN)/pybabel update -i cbl/translations/messages.pot -d cbl/translations; \
 	else $(BIN)/pybabel init -i cbl/translations/messages.pot -d cbl/translations -l es; fi
 	$(BIN)/pybabel compile -d cbl/translations
+
+## bench-images: time the photo upload pipeline on 12-megapixel JPEGs (median, max, peak RSS)
+.PHONY: bench-images
+bench-images: install-dev
+	$(BIN)/python tests/benchmarks/bench_images.py

@@ -1,7 +1,7 @@
 """The base form and small helpers shared by the forms of every area."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import FieldList, FormField, SelectChoice
 
 
 def strip_nul(value):
@@ -14,6 +14,8 @@ class Form(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (FieldList, FormField)):
+                return unbound_field.bind(form=form, **options)  # their inner fields are filtered
             filters = [*(unbound_field.kwargs.get("filters") or ()), strip_nul]
             return unbound_field.bind(form=form, filters=filters, **options)
 

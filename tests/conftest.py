@@ -103,8 +103,8 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app(database, _tables, request):
-    overrides = getattr(request, "param", None) or {}
+def app(database, _tables, request, tmp_path):
+    overrides = {"UPLOAD_FOLDER": str(tmp_path / "uploads"), **(getattr(request, "param", None) or {})}
     app = make_app(database, **overrides)
     with app.app_context():
         yield app
