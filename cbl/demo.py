@@ -2,15 +2,20 @@
 
 Its people and work are invented; any likeness to real people is accidental."""
 
+import io
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
+from cbl.images import process_image
+from cbl.portfolio import services as portfolio
+from cbl.portfolio.models import EntryKind, Visibility
 from cbl.projects import phases, services
 from cbl.projects.defaults import REFLECTION_PROMPTS
 from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
@@ -80,6 +85,8 @@ def _seed() -> None:
     projects = {p.team.name: p for p in db.session.scalars(select(Project).where(Project.challenge_id == challenge.id))}
     _rain_catchers(projects["Rain Catchers"], students["Rain Catchers"], teacher)
     _tap_detectives(projects["Tap Detectives"], students["Tap Detectives"])
+    _portfolio(projects["Rain Catchers"], students["Rain Catchers"], projects["Tap Detectives"],
+               students["Tap Detectives"])
     db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
 
@@ -134,3 +141,52 @@ def _tap_detectives(project: Project, members: list[User]) -> None:
     services.save_element(project, ElementKey.CHALLENGE_STATEMENT,
                           "Get more students at our school to drink tap water instead of bottled water.", 0, jamal)
     phases.request_next_phase(project, noah, "We chose our question and wrote our challenge. Can we start investigating?")
+
+
+def _chart() -> bytes:
+    """A hand-drawn-looking rainfall chart, standing in for a student's photo of their poster."""
+    image = Image.new("RGB", (960, 640), (250, 247, 238))
+    draw = ImageDraw.Draw(image)
+    months = [38, 45, 60, 72, 55, 30]
+    for i, mm in enumerate(months):
+        x = 120 + i * 130
+        draw.rectangle([x, 560 - mm * 6, x + 80, 560], fill=(29, 95, 168))
+        draw.text((x + 20, 575), ["Jan", "Feb", "Mar", "Apr", "May", "Jun"][i], fill=(28, 31, 36))
+    draw.line([90, 560, 900, 560], fill=(28, 31, 36), width=4)
+    draw.line([90, 80, 90, 560], fill=(28, 31, 36), width=4)
+    draw.text((110, 40), "Rain on our school roof (mm per month)", fill=(28, 31, 36))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _entry(project: Project, author: User, kind: EntryKind, title: str, body: str, phase: Phase,
+           visibility: Visibility = Visibility.TEAM, **extra) -> None:
+    images = extra.pop("images", [])
+    prompt = extra.pop("prompt", "")
+    fields = portfolio.EntryFields(title=title, body=body, phase=phase, visibility=visibility, **extra)
+    portfolio.create_entry(project, author, kind, fields, images, prompt=prompt)
+
+
+def _portfolio(rain: Project, rain_team: list[User], taps: Project, tap_team: list[User]) -> None:
+    maya, leo, priya = rain_team
+    _entry(rain, maya, EntryKind.REFLECTION, "My reflection on Engage",
+           "I was surprised how much rain we waste. The garden is dry all summer, and it matters to me "
+           "because my grandmother grows vegetables there.", Phase.ENGAGE, Visibility.PRIVATE,
+           prompt=str(REFLECTION_PROMPTS[Phase.ENGAGE]))
+    _entry(rain, leo, EntryKind.NOTE, "Interview with Mr. Diaz, the caretaker",
+           "- The roof is about **600 m²**.\n- All the gutters go to one drain by the bike shed.\n"
+           "- He would help us fit a barrel if the principal agrees.", Phase.INVESTIGATE,
+           contributors={leo.id: "asked the questions", priya.id: "took notes"})
+    _entry(rain, priya, EntryKind.LINK, "City rainfall records",
+           "Monthly rainfall for the last ten years. April is the wettest month.", Phase.INVESTIGATE,
+           Visibility.CLASS, link_url="https://example.org/rainfall")
+    _entry(rain, maya, EntryKind.IMAGE, "Our rainfall poster",
+           "We drew the city's numbers for the first half of the year.", Phase.INVESTIGATE, Visibility.PARTNERS,
+           images=[portfolio.NewImage(process_image(_chart()),
+                                      "Bar chart of monthly rainfall from January to June, highest in April")])
+    noah, sofia, jamal = tap_team
+    _entry(taps, sofia, EntryKind.NOTE, "Fountain survey tally",
+           "| fountain | works | tastes OK |\n|---|---|---|\n| gym | yes | no |\n| library | yes | yes |\n"
+           "| canteen | no | — |", Phase.ENGAGE, Visibility.CLASS,
+           contributors={sofia.id: "checked every fountain", jamal.id: "counted the bottles"})

@@ -35,3 +35,9 @@ def render_markdown(text: str | None) -> Markup:
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel="nofollow noopener noreferrer", strip_comments=True)
     return Markup(clean)
+
+
+def from_cache(html: str | None) -> Markup:
+    """HTML that :func:`render_markdown` produced and that was stored with its revision,
+    so pages show it without rendering again. Never pass anything else here."""
+    return Markup(html or "")

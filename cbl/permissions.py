@@ -14,11 +14,12 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, or_, select
 
 from cbl.accounts.models import Role, User
 from cbl.dbtypes import utcnow
 from cbl.extensions import db, login_manager
+from cbl.portfolio.models import Entry, EntryKind, Visibility
 from cbl.projects.models import Challenge, Project, ProjectPartner
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
 
@@ -117,6 +118,35 @@ def visible_projects(user: User | None) -> Select:
     return stmt.join(Team, Team.id == Project.team_id).where(Team.classroom_id.in_(classroom_ids))
 
 
+PARTNER_VISIBLE = (Visibility.PARTNERS, Visibility.PUBLIC)
+CLASS_VISIBLE = (Visibility.CLASS, Visibility.PARTNERS, Visibility.PUBLIC)
+
+
+def visible_entries(user: User | None) -> Select:
+    """Portfolio entries the user may read (DESIGN.md §4): teachers every entry of their
+    classes; students their own, their team's (``team`` and wider) and their classmates'
+    (``class`` and wider); partners ``partners`` and ``public`` entries of the projects
+    shared with them. Private entries, reflections included, stay with their author and
+    the teachers."""
+    stmt = select(Entry)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.PARTNER:
+        return stmt.where(Entry.project_id.in_(active_partner_project_ids(user)),
+                          Entry.visibility.in_(PARTNER_VISIBLE))
+    class_projects = visible_projects(user).with_only_columns(Project.id)
+    if user.role is Role.TEACHER:
+        return stmt.where(Entry.project_id.in_(class_projects))
+    own_team_projects = select(Project.id).where(Project.team_id.in_(member_team_ids(user)))
+    return stmt.where(Entry.project_id.in_(class_projects), or_(
+        Entry.author_id == user.id,
+        and_(Entry.visibility == Visibility.TEAM, Entry.project_id.in_(own_team_projects)),
+        Entry.visibility.in_(CLASS_VISIBLE),
+    ))
+
+
 def get_visible(stmt: Select, model: type, object_id: int) -> Any:
     """The object with ``object_id`` if ``stmt`` (a ``visible_*`` query) lets the user
     see it; otherwise abort with 404, the same answer as for an unknown id."""
@@ -164,6 +194,18 @@ def can_decide_phase(user: User | None, project: Project) -> bool:
     return is_teacher_of(user, project.team.classroom_id)
 
 
+def can_edit_entry(user: User | None, entry: Entry) -> bool:
+    """The author always; teammates for entries the team can see; the class's teachers
+    for everything but a student's reflection, which stays the student's own words."""
+    if _is_anonymous(user):
+        return False
+    if entry.author_id == user.id:
+        return True
+    if entry.visibility is not Visibility.PRIVATE and is_team_member(user, entry.project.team_id):
+        return True
+    return entry.kind is not EntryKind.REFLECTION and is_teacher_of(user, entry.project.team.classroom_id)
+
+
 def can_form_team(user: User | None, classroom: Classroom) -> bool:
     """Teachers form teams; students too where the class lets them."""
     if can_manage_classroom(user, classroom):
@@ -201,5 +243,6 @@ def register_template_helpers(app) -> None:
         can_request_phase=can_request_phase,
         can_decide_phase=can_decide_phase,
         can_form_team=can_form_team,
+        can_edit_entry=can_edit_entry,
     )
 

@@ -107,3 +107,29 @@ def grant_partner(project: Project, partner: User, *, days: int = 30, revoked: b
     db.session.add(grant)
     db.session.commit()
     return grant
+
+
+def jpeg_bytes(color=(200, 80, 40), size=(64, 48)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def make_entry(project: Project, author: User, *, kind: str = "note", title: str = "Rain gauge readings",
+               body: str = "We measured 12 mm.", visibility: str = "team", phase: str | None = None,
+               photo: bool = False, link_url: str = ""):
+    """An entry written through the portfolio service (with a revision and cached HTML)."""
+    from cbl.images import process_image
+    from cbl.portfolio import services
+    from cbl.portfolio.models import EntryKind, Visibility
+    from cbl.projects.models import Phase
+
+    fields = services.EntryFields(title=title, body=body, phase=Phase(phase) if phase else project.phase,
+                                  visibility=Visibility(visibility),
+                                  link_url=link_url or ("https://example.org/rain" if kind == "link" else ""))
+    images = [services.NewImage(process_image(jpeg_bytes()), "A photo")] if photo else []
+    return services.create_entry(project, author, EntryKind(kind), fields, images)

@@ -68,6 +68,13 @@ DECIDE_PHASE = _row(student_own=403, student_other=403, teacher=OK, teacher_othe
 SELF_FORM_TEAM_OFF = _row(student_own=403, student_other=403, teacher=403, teacher_other=404, partner=404,
                           admin=403)
 
+# An entry of p1 shared with the team (DESIGN.md §4): its author's team, the class's
+# teachers and admins read it; the other team and the partner do not know it exists.
+READ_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404, admin=OK)
+# Editing that entry: its team and the class's teachers; an admin reads but does not edit.
+EDIT_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404, admin=403)
+STUDENTS_ONLY = _row(student_own=OK, student_other=OK, teacher=403, teacher_other=403, partner=403, admin=403)
+
 EXPECTED: dict[str, dict] = {
     # main
     "main.home": PUBLIC,
@@ -80,6 +87,19 @@ EXPECTED: dict[str, dict] = {
     "admin.users": ADMIN_ONLY,
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
+    # portfolio
+    "portfolio.timeline": READ_PROJECT,  # each visitor sees the entries their role allows
+    "portfolio.mine": STUDENTS_ONLY,
+    "portfolio.create": EDIT_PROJECT,
+    "portfolio.detail": READ_TEAM_ENTRY,
+    "portfolio.revisions": READ_TEAM_ENTRY,
+    "portfolio.attachment": READ_TEAM_ENTRY,
+    "portfolio.edit": EDIT_TEAM_ENTRY,
+    "portfolio.delete": EDIT_TEAM_ENTRY,
+    "portfolio.remove_attachment": EDIT_TEAM_ENTRY,
+    "portfolio.preview": SIGNED_IN,
+    "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
+    "portfolio.reflections": MANAGE_CLASS,
     # teams
     "teams.signup": PUBLIC,
     "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error
@@ -164,12 +184,15 @@ def _build_world() -> dict:
     p3 = factories.make_project(team3)
 
     factories.grant_partner(p1, partner)
+    entry = factories.make_entry(p1, student_own, visibility="team", photo=True)
 
     visitors = {"anonymous": None, "student_own": student_own, "student_other": student_other,
                 "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin}
     params = {"project_id": p1.id, "classroom_id": class_a.id, "team_id": team1.id,
               "challenge_id": challenge_a.id, "question_id": question.id, "activity_id": activity.id,
-              "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question"}
+              "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
+              "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
+              "phase": "engage"}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id}
     return {"visitors": visitors, "params": params, "ids": ids}
@@ -272,6 +295,11 @@ UNKNOWN_ID_REQUESTS = [
     ("POST", "projects.request_phase", {"project_id": UNKNOWN}),
     ("POST", "projects.save_element", {"project_id": UNKNOWN, "key": "essential_question"}),
     ("GET", "projects.edit_question", {"project_id": UNKNOWN, "question_id": UNKNOWN}),
+    ("GET", "portfolio.detail", {"entry_id": UNKNOWN}),
+    ("GET", "portfolio.edit", {"entry_id": UNKNOWN}),
+    ("GET", "portfolio.attachment", {"attachment_id": UNKNOWN, "rendition": "display"}),
+    ("GET", "portfolio.timeline", {"project_id": UNKNOWN}),
+    ("GET", "portfolio.reflections", {"challenge_id": UNKNOWN}),
 ]
 # Unknown children of p1, for those who may edit it.
 UNKNOWN_CHILD_REQUESTS = [

@@ -3,6 +3,7 @@
 import pytest
 
 from cbl.extensions import db
+from cbl.portfolio.models import Entry
 from cbl.projects.models import ChangeKind, Phase, PhaseChange
 from tests import factories
 
@@ -62,3 +63,18 @@ def test_project_page_queries_do_not_grow_with_its_questions(app, auth, queries)
     for question in more[:-1:3]:
         factories.make_activity(project, question, more[-1])
     assert _count(client, url, queries) == before
+
+
+def test_portfolio_timeline_queries_do_not_grow_with_its_entries(app, auth, queries):
+    teacher, classroom, projects = _class_with_teams(1)
+    project = projects[0]
+    author = project.team.memberships[0].user
+    client = app.test_client()
+    type(auth)(client).as_user(teacher)
+    counts = []
+    for n in (2, 12):
+        while len(project_entries := db.session.scalars(
+                db.select(Entry).where(Entry.project_id == project.id)).all()) < n:
+            factories.make_entry(project, author, title=f"Entry {len(project_entries)}", photo=True)
+        counts.append(_count(client, f"/projects/{project.id}/portfolio", queries))
+    assert counts[0] == counts[1] and counts[1] <= BUDGET, counts

@@ -15,7 +15,7 @@ TEXT_LIMIT = 20_000
 MAX_VERSION = 2**31 - 1  # a version number beyond this came from a tampered form
 
 
-def _web_address(form, field) -> None:
+def web_address(form, field) -> None:
     value = (field.data or "").strip()
     if value and not value.lower().startswith(("http://", "https://")):
         raise ValidationError(_l("Give a web address that starts with http:// or https://."))
@@ -77,7 +77,7 @@ class ActivityForm(Form):
                       default="activity")
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     details = TextAreaField(_l("Details"), validators=[Length(max=TEXT_LIMIT)])
-    url = URLField(_l("Web address (optional)"), validators=[Optional(), Length(max=500), _web_address])
+    url = URLField(_l("Web address (optional)"), validators=[Optional(), Length(max=500), web_address])
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 

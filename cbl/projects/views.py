@@ -11,7 +11,7 @@ from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
                              get_visible, is_team_member, visible_challenges, visible_classrooms, visible_projects)
-from cbl.projects import phases, queries, services
+from cbl.projects import hooks, phases, queries, services
 from cbl.projects.blueprint import bp, load_project
 from cbl.projects.forms import (ActivityForm, CandidateForm, ChallengeForm, DecisionForm, ElementForm,
                                 GuidingQuestionForm, PhaseRequestForm, StepBackForm)
@@ -116,7 +116,7 @@ def render_project(project: Project, status: int = 200, **overrides):
     return render_template(
         "projects/detail.html", page=page, project=project, shown_phase=shown_phase, editable=editable,
         may_request=member, may_decide=editable and not member and current_user.role is Role.TEACHER,
-        element_form=ElementForm, **forms), status
+        member=member, element_form=ElementForm, **hooks.project_page_context(project, member=member, shown_phase=shown_phase), **forms), status
 
 
 def _activity_form(page, form: ActivityForm | None = None) -> ActivityForm:

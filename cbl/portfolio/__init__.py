@@ -1,0 +1,1 @@
+"""Portfolio: entries (notes, photos, links, reflections), their revisions and images."""

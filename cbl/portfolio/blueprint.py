@@ -1,0 +1,82 @@
+"""The portfolio blueprint, its loaders, and what it adds to the project page."""
+
+from flask import Blueprint, abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from cbl.extensions import db
+from cbl.permissions import can_edit_entry, can_edit_project, get_visible, visible_entries
+from cbl.portfolio import queries
+from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
+from cbl.portfolio.models import Entry, EntryKind, Visibility
+from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
+from cbl.projects.hooks import project_page_extra
+from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
+from cbl.teams.models import Team
+
+bp = Blueprint("portfolio", __name__)
+
+KIND_LABELS = {
+    EntryKind.NOTE: _l("Note"),
+    EntryKind.IMAGE: _l("Photos"),
+    EntryKind.REFLECTION: _l("Reflection"),
+    EntryKind.LINK: _l("Link"),
+    EntryKind.FILE: _l("File"),
+}
+# Kinds a person can choose when adding an entry (files come later).
+ADDABLE_KINDS = (EntryKind.NOTE, EntryKind.IMAGE, EntryKind.LINK, EntryKind.REFLECTION)
+
+
+def load_entry(entry_id: int) -> Entry:
+    """The entry if the visitor may read it, else 404."""
+    return get_visible(visible_entries(current_user).options(
+        joinedload(Entry.project).joinedload(Project.team).joinedload(Team.classroom),
+        joinedload(Entry.project).joinedload(Project.challenge), joinedload(Entry.author)), Entry, entry_id)
+
+
+def load_editable_entry(entry_id: int) -> Entry:
+    entry = load_entry(entry_id)
+    if not can_edit_entry(current_user, entry):
+        abort(403)
+    return entry
+
+
+def may_add_entries(project: Project) -> bool:
+    """Team members document their project; so do the class's teachers."""
+    return can_edit_project(current_user, project)
+
+
+def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None, formdata=None) -> EntryForm:
+    """The entry form with its choices filled from the project."""
+    kwargs = {} if formdata is None else {"formdata": formdata}
+    form = EntryForm(obj=entry, **kwargs) if entry is not None else EntryForm(**kwargs)
+    questions = [(str(q.id), q.text) for q in _questions(project)]
+    visibilities = ((Visibility.PRIVATE, Visibility.TEAM) if kind is EntryKind.REFLECTION else tuple(Visibility))
+    form.set_choices(
+        phases=[(p.value, PHASE_LABELS[p]) for p in Phase],
+        elements=[(k.value, f"{PHASE_LABELS[k.phase]} · {ELEMENT_LABELS[k]}") for k in ElementKey],
+        questions=questions,
+        visibilities=[(v.value, VISIBILITY_LABELS[v]) for v in visibilities])
+    return form
+
+
+def _questions(project: Project):
+    return db.session.scalars(select(GuidingQuestion).where(GuidingQuestion.project_id == project.id)
+                              .order_by(GuidingQuestion.id))
+
+
+@project_page_extra
+def _project_page(project: Project, *, member: bool, shown_phase: Phase, **_known) -> dict:
+    """The project page's side panel: recent entries, and the student's own reflection."""
+    return {
+        "recent_entries": queries.recent_entries(current_user, project),
+        "own_reflection": queries.own_reflection(current_user, project, shown_phase) if member else None,
+        "kind_labels": KIND_LABELS,
+    }
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals.update(kind_labels=KIND_LABELS, visibility_labels=VISIBILITY_LABELS)

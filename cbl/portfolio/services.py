@@ -1,0 +1,220 @@
+"""Portfolio use cases: writing, revising and deleting entries, and their images."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from cbl.accounts.models import User
+from cbl.dbtypes import utcnow
+from cbl.errors import EditConflict, NotFound, ValidationFailed
+from cbl.extensions import db
+from cbl.images import ProcessedImage
+from cbl.markdown import render_markdown
+from cbl.portfolio.models import (Blob, Entry, EntryAttachment, EntryContributor, EntryKind, EntryRevision,
+                                  Visibility)
+from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
+from cbl.projects.services import touch
+from cbl.storage import blob_key, get_storage
+from cbl.teams.models import TeamMember
+
+
+@dataclass
+class EntryFields:
+    """What an author writes; checked by :func:`_check` against the project."""
+
+    title: str
+    body: str
+    phase: Phase
+    visibility: Visibility
+    element_key: ElementKey | None = None
+    guiding_question_id: int | None = None
+    link_url: str = ""
+    contributors: dict[int, str] | None = None  # user id -> what they did
+
+
+@dataclass
+class NewImage:
+    image: ProcessedImage
+    alt_text: str
+
+
+def _check(project: Project, kind: EntryKind, fields: EntryFields) -> None:
+    if not fields.title.strip():
+        raise ValidationFailed(_("Give the entry a title."), field="title")
+    if kind is EntryKind.LINK and not fields.link_url.strip():
+        raise ValidationFailed(_("A link entry needs its web address."), field="link_url")
+    if kind in (EntryKind.NOTE, EntryKind.REFLECTION) and not fields.body.strip():
+        raise ValidationFailed(_("Write something first."), field="body")
+    if kind is EntryKind.REFLECTION and fields.visibility not in (Visibility.PRIVATE, Visibility.TEAM):
+        raise ValidationFailed(_("A reflection is private or shared with your team."), field="visibility")
+    if fields.element_key is not None and fields.element_key.phase is not fields.phase:
+        raise ValidationFailed(_("That element belongs to another phase."), field="element_key")
+    if fields.guiding_question_id is not None and db.session.scalar(select(GuidingQuestion.id).where(
+            GuidingQuestion.id == fields.guiding_question_id, GuidingQuestion.project_id == project.id)) is None:
+        raise ValidationFailed(_("Choose a guiding question of this project."), field="guiding_question_id")
+    members = set(db.session.scalars(select(TeamMember.user_id).where(TeamMember.team_id == project.team_id)))
+    if set(fields.contributors or {}) - members:
+        raise ValidationFailed(_("Contributors must be members of the team."), field="contributors")
+
+
+def _apply(entry: Entry, fields: EntryFields) -> None:
+    entry.title = fields.title.strip()
+    entry.body = fields.body.strip()
+    entry.body_html = str(render_markdown(entry.body))
+    entry.phase, entry.visibility = fields.phase, fields.visibility
+    entry.element_key, entry.guiding_question_id = fields.element_key, fields.guiding_question_id
+    entry.link_url = fields.link_url.strip()
+    wanted = fields.contributors or {}
+    for contributor in list(entry.contributors):
+        if contributor.user_id not in wanted:
+            entry.contributors.remove(contributor)
+        else:
+            contributor.contribution = wanted.pop(contributor.user_id).strip()
+    for user_id, contribution in wanted.items():
+        entry.contributors.append(EntryContributor(user_id=user_id, contribution=contribution.strip()))
+
+
+def _revision(entry: Entry, editor: User) -> EntryRevision:
+    return EntryRevision(number=entry.version, title=entry.title, body=entry.body, body_html=entry.body_html,
+                         visibility=entry.visibility, editor_id=editor.id)
+
+
+def create_entry(project: Project, author: User, kind: EntryKind, fields: EntryFields,
+                 images: list[NewImage] = (), prompt: str = "") -> Entry:
+    """Write a new entry (revision 1). Raises ValidationFailed for a missing title or body,
+    a link without its address, an image entry without a photo, or a foreign reference."""
+    _check(project, kind, fields)
+    if kind is EntryKind.IMAGE and not images:
+        raise ValidationFailed(_("Add at least one photo."), field="photos")
+    entry = Entry(project_id=project.id, author_id=author.id, kind=kind, prompt=prompt.strip(), version=1)
+    _apply(entry, fields)
+    entry.revisions.append(_revision(entry, author))
+    db.session.add(entry)
+    written = _attach(entry, images)
+    touch(project)
+    _commit_or_remove(written)
+    return entry
+
+
+def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFields,
+                 images: list[NewImage] = ()) -> Entry:
+    """Save a new revision if nobody saved since ``base_version``; otherwise raise
+    EditConflict carrying both texts. Raises ValidationFailed as :func:`create_entry`."""
+    _check(entry.project, entry.kind, fields)
+    claimed = db.session.execute(
+        update(Entry).where(Entry.id == entry.id, Entry.version == base_version)
+        .values(version=Entry.version + 1, updated_at=utcnow()).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        current = db.session.get(Entry, entry.id)
+        raise EditConflict(_("Someone else saved this entry while you were editing. Their version is saved; "
+                             "yours is in the form below."),
+                           current_text=current.body, your_text=fields.body, current_version=current.version)
+    db.session.refresh(entry, ["version", "updated_at"])
+    _apply(entry, fields)
+    entry.revisions.append(_revision(entry, editor))
+    written = _attach(entry, images)
+    touch(entry.project)
+    _commit_or_remove(written)
+    return entry
+
+
+def delete_entry(entry: Entry) -> None:
+    """Delete the entry with its revisions; images no other entry uses go too."""
+    blob_ids = [a.blob_id for a in entry.attachments]
+    touch(entry.project)
+    db.session.delete(entry)
+    db.session.flush()
+    orphans = _unreferenced_blobs(blob_ids)
+    for blob in orphans:
+        db.session.delete(blob)
+    db.session.commit()
+    _remove_files(orphans)
+
+
+def remove_attachment(entry: Entry, attachment_id: int) -> None:
+    """Take one photo off an entry (kept in storage while another entry shows it)."""
+    attachment = next((a for a in entry.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound()
+    if entry.kind is EntryKind.IMAGE and len(entry.attachments) == 1:
+        raise ValidationFailed(_("A photo entry keeps at least one photo."))
+    entry.attachments.remove(attachment)
+    db.session.flush()
+    orphans = _unreferenced_blobs([attachment.blob_id])
+    for blob in orphans:
+        db.session.delete(blob)
+    db.session.commit()
+    _remove_files(orphans)
+
+
+# --- images ---------------------------------------------------------------------------------
+
+def _attach(entry: Entry, images: list[NewImage]) -> dict[str, list[str]]:
+    """Store new images (once per content hash) and attach them. Returns the storage keys
+    written per content hash, so that a failed commit can remove them again."""
+    written: dict[str, list[str]] = {}
+    position = len(entry.attachments)
+    for new in images:
+        blob = db.session.scalar(select(Blob).where(Blob.sha256 == new.image.sha256))
+        if blob is None:
+            blob, keys = _store(new.image)
+            written[new.image.sha256] = keys
+            db.session.add(blob)
+        entry.attachments.append(EntryAttachment(blob=blob, alt_text=new.alt_text.strip(), position=position))
+        position += 1
+    return written
+
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def _store(image: ProcessedImage) -> tuple[Blob, list[str]]:
+    storage = get_storage()
+    keys: dict[str, str] = {}
+    try:
+        for name in ("display", "thumb"):
+            rendition = image.renditions[name]
+            keys[name] = blob_key(image.sha256, name, EXTENSIONS[rendition.content_type])
+            storage.put(keys[name], rendition.data)
+    except Exception:
+        for key in keys.values():
+            storage.delete(key)
+        raise
+    blob = Blob(sha256=image.sha256, source_format=image.source_format, width=image.width, height=image.height,
+                display_key=keys["display"], display_type=image.renditions["display"].content_type,
+                thumb_key=keys["thumb"], thumb_type=image.renditions["thumb"].content_type)
+    return blob, list(keys.values())
+
+
+def _commit_or_remove(written: dict[str, list[str]]) -> None:
+    """Commit; if that fails, remove the files this save wrote, so nothing half-saved stays
+    (unless another save stored the same photo meanwhile: its files are the same)."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if written:
+            kept = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(written))))
+            storage = get_storage()
+            for sha256, keys in written.items():
+                if sha256 not in kept:
+                    for key in keys:
+                        storage.delete(key)
+        raise
+
+
+def _unreferenced_blobs(blob_ids: list[int]) -> list[Blob]:
+    if not blob_ids:
+        return []
+    used = select(EntryAttachment.blob_id).where(EntryAttachment.blob_id.in_(blob_ids))
+    return list(db.session.scalars(select(Blob).where(Blob.id.in_(blob_ids), Blob.id.not_in(used))))
+
+
+def _remove_files(blobs: list[Blob]) -> None:
+    storage = get_storage()
+    for blob in blobs:
+        storage.delete(blob.display_key)
+        storage.delete(blob.thumb_key)
+

@@ -1,0 +1,242 @@
+"""Portfolio pages: the project timeline, one's own portfolio, writing and revising entries."""
+
+import difflib
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from cbl.accounts.models import Role
+from cbl.errors import EditConflict, NotFound, ValidationFailed
+from cbl.extensions import db
+from cbl.images import ImageRejected, process_image
+from cbl.permissions import role_required
+from cbl.portfolio import queries, services
+from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editable_entry, load_entry,
+                                     may_add_entries)
+from cbl.portfolio.forms import EntryFilterForm, EntryForm, read_contributors
+from cbl.portfolio.models import Entry, EntryKind, EntryRevision, Visibility
+from cbl.projects.blueprint import load_project
+from cbl.projects.defaults import PHASE_LABELS
+from cbl.projects.models import ElementKey, Phase, Project
+from cbl.teams.forms import EmptyForm
+
+
+def _filters() -> queries.TimelineFilter:
+    """The timeline filters from the query string; unknown values are ignored."""
+    form = EntryFilterForm(request.args)
+    form.validate()
+    phase = form.phase.data if form.phase.data in {p.value for p in Phase} else None
+    kind = form.kind.data if form.kind.data in {k.value for k in EntryKind} else None
+    return queries.TimelineFilter(Phase(phase) if phase else None, EntryKind(kind) if kind else None,
+                                  form.author.data if not form.author.errors else None)
+
+
+def _page(stmt):
+    return db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
+
+
+@bp.get("/projects/<int:project_id>/portfolio")
+@login_required
+def timeline(project_id: int):
+    project = load_project(project_id)
+    filters = _filters()
+    return render_template("portfolio/timeline.html", project=project, filters=filters,
+                           page=_page(queries.project_timeline(current_user, project, filters)),
+                           members=queries.team_members(project), may_add=may_add_entries(project),
+                           addable=ADDABLE_KINDS)
+
+
+@bp.get("/portfolio")
+@role_required(Role.STUDENT)
+def mine():
+    filters = _filters()
+    return render_template("portfolio/mine.html", filters=filters,
+                           page=_page(queries.own_portfolio(current_user, filters)))
+
+
+def _kind_from_request() -> EntryKind:
+    try:
+        kind = EntryKind(request.args.get("kind", "note"))
+    except ValueError:
+        abort(404)
+    if kind not in ADDABLE_KINDS:
+        abort(404)
+    return kind
+
+
+def _fields(form: EntryForm, contributors: dict[int, str]) -> services.EntryFields:
+    return services.EntryFields(
+        title=form.title.data or "", body=form.body.data or "", phase=Phase(form.phase.data),
+        visibility=Visibility(form.visibility.data),
+        element_key=ElementKey(form.element_key.data) if form.element_key.data else None,
+        guiding_question_id=int(form.guiding_question.data) if form.guiding_question.data else None,
+        link_url=form.link_url.data or "", contributors=contributors)
+
+
+def _images(form: EntryForm) -> list[services.NewImage] | None:
+    """Decode and clean every chosen photo; on a refused one, mark it and return None."""
+    images, failed = [], False
+    for photo in form.photos:
+        upload = photo.form.file.data
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        try:
+            processed = process_image(upload.read())
+        except ImageRejected as err:
+            photo.form.file.errors = [str(err)]
+            failed = True
+            continue
+        images.append(services.NewImage(processed, photo.form.alt.data or ""))
+    return None if failed else images
+
+
+def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | None, EditConflict | None]:
+    """Validate, then call ``save(fields, images)``; errors are put on the form's fields."""
+    contributors, contributor_error = read_contributors(request.form, [m.id for m in members])
+    if not form.validate_on_submit() or contributor_error:
+        if contributor_error:
+            form.title.errors = list(form.title.errors) + [contributor_error]
+        return None, None
+    images = _images(form)
+    if images is None:
+        return None, None
+    try:
+        return save(_fields(form, contributors), images), None
+    except ValidationFailed as err:
+        target = getattr(form, {"photos": "title", "contributors": "title", "guiding_question_id":
+                                "guiding_question"}.get(err.field or "", err.field or "title"), form.title)
+        target.errors = list(target.errors) + [str(err)]
+    except EditConflict as conflict:
+        form.version.data = conflict.current_version
+        return None, conflict
+    return None, None
+
+
+@bp.route("/projects/<int:project_id>/entries/new", methods=["GET", "POST"])
+@login_required
+def create(project_id: int):
+    project = load_project(project_id)
+    if not may_add_entries(project):
+        abort(403)
+    kind = _kind_from_request()
+    form = entry_form(project, kind)
+    members = queries.team_members(project)
+    if request.method == "GET":
+        _prefill(form, project, kind)
+    entry, _conflict = _save(form, project, members, lambda fields, images: services.create_entry(
+        project, current_user, kind, fields, images,
+        prompt=_prompt(project, form) if kind is EntryKind.REFLECTION else ""))
+    if entry is not None:
+        flash(_("Entry saved."), "success")
+        return redirect(url_for("portfolio.detail", entry_id=entry.id))
+    return render_template("portfolio/entry_form.html", form=form, project=project, kind=kind, entry=None,
+                           members=members, chosen=_chosen(members), conflict=None,
+                           prompt=_prompt(project, form)), \
+        400 if request.method == "POST" else 200
+
+
+def _prompt(project: Project, form: EntryForm) -> str:
+    """The challenge's reflection prompt for the phase the form is about."""
+    phase = form.phase.data if form.phase.data in {p.value for p in Phase} else project.phase.value
+    return project.challenge.prompt_for(Phase(phase))
+
+
+def _prefill(form: EntryForm, project: Project, kind: EntryKind) -> None:
+    phase = request.args.get("phase")
+    form.phase.data = phase if phase in {p.value for p in Phase} else project.phase.value
+    form.visibility.data = (Visibility.PRIVATE if kind is EntryKind.REFLECTION else Visibility.TEAM).value
+    question = request.args.get("question", "")
+    if question in {value for value, _label, *_rest in form.guiding_question.choices}:
+        form.guiding_question.data = question
+    if kind is EntryKind.REFLECTION:
+        form.title.data = _("My reflection on %(phase)s", phase=PHASE_LABELS[Phase(form.phase.data)])
+
+
+def _chosen(members, entry: Entry | None = None) -> dict[int, str]:
+    """Contributors as the form should show them: the posted ticks, else the entry's."""
+    if request.method == "POST":
+        return read_contributors(request.form, [m.id for m in members])[0]
+    if entry is not None:
+        return {c.user_id: c.contribution for c in entry.contributors}
+    return {current_user.id: ""} if current_user.id in {m.id for m in members} else {}
+
+
+@bp.get("/entries/<int:entry_id>")
+@login_required
+def detail(entry_id: int):
+    entry = load_entry(entry_id)
+    return render_template("portfolio/entry.html", entry=entry, project=entry.project, empty=EmptyForm())
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(entry_id: int):
+    entry = load_editable_entry(entry_id)
+    project = entry.project
+    form = entry_form(project, entry.kind, entry)
+    members = queries.team_members(project)
+    if request.method == "GET":
+        form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
+        form.element_key.data = entry.element_key.value if entry.element_key else ""
+        form.guiding_question.data = str(entry.guiding_question_id or "")
+    saved, conflict = _save(form, project, members, lambda fields, images: services.update_entry(
+        entry, current_user, form.version.data or 0, fields, images))
+    if saved is not None:
+        flash(_("Entry saved."), "success")
+        return redirect(url_for("portfolio.detail", entry_id=entry.id))
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    return render_template("portfolio/entry_form.html", form=form, project=project, kind=entry.kind, entry=entry,
+                           members=members, chosen=_chosen(members, entry), conflict=conflict,
+                           prompt=entry.prompt), status
+
+
+@bp.post("/entries/<int:entry_id>/delete")
+@login_required
+def delete(entry_id: int):
+    entry = load_editable_entry(entry_id)
+    project_id = entry.project_id
+    if EmptyForm().validate_on_submit():
+        services.delete_entry(entry)
+        flash(_("Entry deleted."), "success")
+    return redirect(url_for("portfolio.timeline", project_id=project_id))
+
+
+@bp.post("/entries/<int:entry_id>/attachments/<int:attachment_id>/remove")
+@login_required
+def remove_attachment(entry_id: int, attachment_id: int):
+    entry = load_editable_entry(entry_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.remove_attachment(entry, attachment_id)
+        except NotFound:
+            abort(404)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("Photo removed."), "success")
+    return redirect(url_for("portfolio.edit", entry_id=entry.id))
+
+
+@bp.get("/entries/<int:entry_id>/revisions")
+@login_required
+def revisions(entry_id: int):
+    """Every saved version of the entry: who saved it, when, and what changed."""
+    entry = load_entry(entry_id)
+    history = list(db.session.scalars(
+        select(EntryRevision).options(joinedload(EntryRevision.editor))
+        .where(EntryRevision.entry_id == entry.id).order_by(EntryRevision.number.desc())))
+    changes = {}
+    for newer, older in zip(history, history[1:] + [None]):
+        changes[newer.number] = _changes(older, newer)
+    return render_template("portfolio/revisions.html", entry=entry, project=entry.project, history=history,
+                           changes=changes)
+
+
+def _changes(older: EntryRevision | None, newer: EntryRevision) -> list[tuple[str, str]]:
+    """The lines a revision added ("+") and removed ("-"), title included."""
+    before = [] if older is None else [older.title, *older.body.splitlines()]
+    after = [newer.title, *newer.body.splitlines()]
+    return [(line[0], line[2:]) for line in difflib.ndiff(before, after) if line[:1] in "+-" and line[2:].strip()]

@@ -1,0 +1,29 @@
+"""Extension points for the areas above projects (portfolio, feedback, assessment).
+
+Dependencies point one way, so the project page cannot import what those areas show on
+it. Instead each area registers a function that, given the project, returns extra
+template variables; the project page calls them all. Each function must run a fixed,
+small number of queries."""
+
+from typing import Callable
+
+from cbl.projects.models import Project
+
+# Called as function(project, **known): ``known`` holds what the page already worked out
+# (``member``: the visitor is on the team; ``shown_phase``), so extras need not ask again.
+ProjectPageExtra = Callable[..., dict]
+_project_page_extras: list[ProjectPageExtra] = []
+
+
+def project_page_extra(function: ProjectPageExtra) -> ProjectPageExtra:
+    """Register ``function`` (a decorator); registering twice is harmless."""
+    if function not in _project_page_extras:
+        _project_page_extras.append(function)
+    return function
+
+
+def project_page_context(project: Project, **known) -> dict:
+    context: dict = {}
+    for function in _project_page_extras:
+        context.update(function(project, **known))
+    return context
