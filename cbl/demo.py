@@ -14,7 +14,7 @@ from cbl.accounts.services import create_user
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.images import process_image
-from cbl.portfolio import services as portfolio
+from cbl.portfolio import publishing, services as portfolio
 from cbl.portfolio.models import EntryKind, Visibility
 from cbl.projects import phases, services
 from cbl.projects.defaults import REFLECTION_PROMPTS
@@ -87,6 +87,10 @@ def _seed() -> None:
     _tap_detectives(projects["Tap Detectives"], students["Tap Detectives"])
     _portfolio(projects["Rain Catchers"], students["Rain Catchers"], projects["Tap Detectives"],
                students["Tap Detectives"])
+    # The Rain Catchers' story so far is in the showcase.
+    publishing.request_publication(projects["Rain Catchers"], students["Rain Catchers"][0],
+                                   "Can we share our research with the neighbourhood?", None)
+    publishing.decide_publication(projects["Rain Catchers"], teacher, True, "Well told. Published!")
     db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
 
@@ -182,7 +186,7 @@ def _portfolio(rain: Project, rain_team: list[User], taps: Project, tap_team: li
            "Monthly rainfall for the last ten years. April is the wettest month.", Phase.INVESTIGATE,
            Visibility.CLASS, link_url="https://example.org/rainfall")
     _entry(rain, maya, EntryKind.IMAGE, "Our rainfall poster",
-           "We drew the city's numbers for the first half of the year.", Phase.INVESTIGATE, Visibility.PARTNERS,
+           "We drew the city's numbers for the first half of the year.", Phase.INVESTIGATE, Visibility.PUBLIC,
            images=[portfolio.NewImage(process_image(_chart()),
                                       "Bar chart of monthly rainfall from January to June, highest in April")])
     noah, sofia, jamal = tap_team

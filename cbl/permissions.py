@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from cbl.accounts.models import Role, User
 from cbl.dbtypes import utcnow
 from cbl.extensions import db, login_manager
-from cbl.portfolio.models import Entry, EntryKind, Visibility
+from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.models import Challenge, Project, ProjectPartner
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
 
@@ -147,6 +147,16 @@ def visible_entries(user: User | None) -> Select:
     ))
 
 
+def published_project_ids() -> Select:
+    """Projects a teacher approved for the public showcase (and nobody withdrew)."""
+    return select(Publication.project_id).where(Publication.status == PublicationStatus.PUBLISHED)
+
+
+def public_entries() -> Select:
+    """What anyone, signed in or not, may see: ``public`` entries of published projects."""
+    return select(Entry).where(Entry.visibility == Visibility.PUBLIC, Entry.project_id.in_(published_project_ids()))
+
+
 def get_visible(stmt: Select, model: type, object_id: int) -> Any:
     """The object with ``object_id`` if ``stmt`` (a ``visible_*`` query) lets the user
     see it; otherwise abort with 404, the same answer as for an unknown id."""
@@ -204,6 +214,16 @@ def can_edit_entry(user: User | None, entry: Entry) -> bool:
     if entry.visibility is not Visibility.PRIVATE and is_team_member(user, entry.project.team_id):
         return True
     return entry.kind is not EntryKind.REFLECTION and is_teacher_of(user, entry.project.team.classroom_id)
+
+
+def can_request_publication(user: User | None, project: Project) -> bool:
+    """The team asks to publish its story, and may withdraw it at any time."""
+    return is_team_member(user, project.team_id)
+
+
+def can_decide_publication(user: User | None, project: Project) -> bool:
+    """A teacher of the class approves, returns or withdraws a publication."""
+    return is_teacher_of(user, project.team.classroom_id)
 
 
 def can_form_team(user: User | None, classroom: Classroom) -> bool:

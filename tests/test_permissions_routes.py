@@ -93,13 +93,21 @@ EXPECTED: dict[str, dict] = {
     "portfolio.create": EDIT_PROJECT,
     "portfolio.detail": READ_TEAM_ENTRY,
     "portfolio.revisions": READ_TEAM_ENTRY,
-    "portfolio.attachment": READ_TEAM_ENTRY,
+    # Photos of public entries of published stories are for anyone, so no sign-in gate here.
+    "portfolio.attachment": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.edit": EDIT_TEAM_ENTRY,
     "portfolio.delete": EDIT_TEAM_ENTRY,
     "portfolio.remove_attachment": EDIT_TEAM_ENTRY,
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
     "portfolio.reflections": MANAGE_CLASS,
+    "portfolio.publication": READ_PROJECT,
+    "portfolio.request_publication": REQUEST_PHASE,
+    "portfolio.decide_publication": DECIDE_PHASE,
+    "portfolio.withdraw_publication": _row(student_own=OK, student_other=403, teacher=OK, teacher_other=404,
+                                           partner=403, admin=403),
+    "portfolio.showcase": PUBLIC,
+    "portfolio.public_project": _everyone(404),  # p1 is not published
     # teams
     "teams.signup": PUBLIC,
     "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from cbl.extensions import db
 from cbl.permissions import can_edit_entry, can_edit_project, get_visible, visible_entries
-from cbl.portfolio import queries
+from cbl.portfolio import publishing, queries
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
 from cbl.portfolio.models import Entry, EntryKind, Visibility
 from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
@@ -71,6 +71,7 @@ def _questions(project: Project):
 def _project_page(project: Project, *, member: bool, shown_phase: Phase, **_known) -> dict:
     """The project page's side panel: recent entries, and the student's own reflection."""
     return {
+        "publication": publishing.get_publication(project),
         "recent_entries": queries.recent_entries(current_user, project),
         "own_reflection": queries.own_reflection(current_user, project, shown_phase) if member else None,
         "kind_labels": KIND_LABELS,

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from cbl.extensions import db
 from cbl.markdown import render_markdown
-from cbl.permissions import can_manage_classroom, get_visible, is_team_member, visible_challenges, visible_entries
+from cbl.permissions import (can_manage_classroom, get_visible, is_team_member, public_entries, visible_challenges,
+                             visible_entries)
 from cbl.portfolio import queries
 from cbl.portfolio.blueprint import bp
 from cbl.portfolio.forms import PreviewForm
@@ -19,15 +20,16 @@ RENDITIONS = ("display", "thumb")
 
 
 @bp.get("/attachments/<int:attachment_id>/<rendition>")
-@login_required
 def attachment(attachment_id: int, rendition: str):
-    """A photo, only for people who may see its entry; never sniffed as anything else."""
+    """A photo, only for people who may see its entry (anyone, for a public entry of a
+    published story); never sniffed as anything else."""
     if rendition not in RENDITIONS:
         abort(404)
+    readable = visible_entries(current_user).with_only_columns(Entry.id).union(
+        public_entries().with_only_columns(Entry.id))
     found = db.session.scalar(
         select(EntryAttachment).join(Entry, Entry.id == EntryAttachment.entry_id)
-        .where(EntryAttachment.id == attachment_id,
-               Entry.id.in_(visible_entries(current_user).with_only_columns(Entry.id))))
+        .where(EntryAttachment.id == attachment_id, Entry.id.in_(readable)))
     if found is None:
         abort(404)
     blob = found.blob

@@ -134,3 +134,33 @@ class EntryAttachment(db.Model):
 
     entry: Mapped[Entry] = relationship(back_populates="attachments")
     blob: Mapped[Blob] = relationship()
+
+
+class PublicationStatus(enum.StrEnum):
+    REQUESTED = "requested"  # the team asked; a teacher has not answered
+    PUBLISHED = "published"
+    RETURNED = "returned"  # the teacher said "not yet", with a comment
+    UNPUBLISHED = "unpublished"
+
+
+class Publication(db.Model):
+    """A project's place in the public showcase: asked for by the team, approved by a
+    teacher, and withdrawn at once by either."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[PublicationStatus] = mapped_column(str_enum(PublicationStatus, 12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    cover_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entry_attachment.id", ondelete="SET NULL"))
+
+    project: Mapped["Project"] = relationship()
+    requested_by: Mapped["User | None"] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
+    cover: Mapped[EntryAttachment | None] = relationship()

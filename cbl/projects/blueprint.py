@@ -31,5 +31,5 @@ def _template_globals(state) -> None:
 
     state.app.jinja_env.globals.update(
         phases=list(Phase), phase_labels=PHASE_LABELS, phase_purpose=PHASE_PURPOSE,
-        element_labels=ELEMENT_LABELS, element_help=ELEMENT_HELP, element_keys=list(ElementKey),
+        element_labels=ELEMENT_LABELS, element_help=ELEMENT_HELP, element_keys=list(ElementKey), ElementKey=ElementKey,
         priority_labels=PRIORITY_LABELS)

@@ -107,8 +107,8 @@ def render_project(project: Project, status: int = 200, **overrides):
         shown_phase = Phase(shown) if shown else project.phase
     except ValueError:
         shown_phase = project.phase
-    editable = can_edit_project(current_user, project)
     member = is_team_member(current_user, project.team_id)
+    editable = member or can_edit_project(current_user, project)
     forms = dict(candidate_form=CandidateForm(), question_form=GuidingQuestionForm(), request_form=PhaseRequestForm(),
                  decision_form=DecisionForm(), step_back_form=_step_back_form(project), empty=EmptyForm(),
                  activity_form=_activity_form(page))

@@ -1,0 +1,121 @@
+"""The public showcase, and the team's request to appear in it."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from cbl.errors import ValidationFailed
+from cbl.extensions import db
+from cbl.permissions import (can_decide_publication, can_request_publication, public_entries, published_project_ids,
+                             visible_entries)
+from cbl.portfolio import publishing
+from cbl.portfolio.blueprint import bp
+from cbl.portfolio.models import Entry, EntryAttachment, Publication, PublicationStatus, Visibility
+from cbl.projects.blueprint import load_project
+from cbl.projects.models import Project
+from cbl.projects.queries import project_options, project_page
+from cbl.teams.forms import EmptyForm
+
+
+def _back(project: Project):
+    return redirect(url_for("portfolio.publication", project_id=project.id))
+
+
+@bp.get("/projects/<int:project_id>/publication")
+@login_required
+def publication(project_id: int):
+    """What publishing would show, and the team's request or the teacher's decision."""
+    project = load_project(project_id)
+    entries = list(db.session.scalars(
+        visible_entries(current_user).where(Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC)
+        .order_by(Entry.created_at)))
+    return render_template(
+        "portfolio/publication.html", project=project, publication=publishing.get_publication(project),
+        public_entries=entries, covers=publishing.public_photos(project), empty=EmptyForm(),
+        may_request=can_request_publication(current_user, project),
+        may_decide=can_decide_publication(current_user, project))
+
+
+@bp.post("/projects/<int:project_id>/publication/request")
+@login_required
+def request_publication(project_id: int):
+    project = load_project(project_id)
+    if not can_request_publication(current_user, project):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        cover = request.form.get("cover", "")
+        try:
+            publishing.request_publication(project, current_user, request.form.get("note", "")[:2000],
+                                           int(cover) if cover.isdigit() else None)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("Your teacher has been asked to publish your story."), "success")
+    return _back(project)
+
+
+@bp.post("/projects/<int:project_id>/publication/decide")
+@login_required
+def decide_publication(project_id: int):
+    project = load_project(project_id)
+    if not can_decide_publication(current_user, project):
+        abort(403)
+    decision = request.form.get("decision")
+    if EmptyForm().validate_on_submit() and decision in ("approve", "return"):
+        try:
+            publishing.decide_publication(project, current_user, decision == "approve",
+                                          request.form.get("comment", "")[:2000])
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("The story is now public.") if decision == "approve"
+                  else _("The request was returned with your comment."), "success")
+    else:
+        flash(_("Choose approve or return."), "error")
+    return _back(project)
+
+
+@bp.post("/projects/<int:project_id>/publication/withdraw")
+@login_required
+def withdraw_publication(project_id: int):
+    project = load_project(project_id)
+    if not (can_request_publication(current_user, project) or can_decide_publication(current_user, project)):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            publishing.unpublish(project, current_user)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("The story is no longer public."), "success")
+    return _back(project)
+
+
+@bp.get("/showcase")
+def showcase():
+    """Published stories, newest first, for anyone."""
+    stmt = (select(Publication).where(Publication.status == PublicationStatus.PUBLISHED)
+            .options(joinedload(Publication.project).joinedload(Project.challenge),
+                     joinedload(Publication.project).joinedload(Project.team),
+                     joinedload(Publication.cover).joinedload(EntryAttachment.blob))
+            .order_by(Publication.published_at.desc(), Publication.id.desc()))
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("portfolio/showcase.html", page=page)
+
+
+@bp.get("/showcase/<int:project_id>")
+def public_project(project_id: int):
+    """A published team's story: big idea, challenge, what they learned and did, how it
+    went, and their public entries. Students appear by first name only."""
+    project = db.session.scalar(select(Project).options(*project_options())
+                                .where(Project.id == project_id, Project.id.in_(published_project_ids())))
+    if project is None:
+        abort(404)
+    entries = db.session.scalars(
+        public_entries().where(Entry.project_id == project.id)
+        .options(selectinload(Entry.attachments).joinedload(EntryAttachment.blob))
+        .order_by(Entry.created_at))
+    return render_template("portfolio/public_project.html", project=project, page=project_page(project),
+                           entries=list(entries))
