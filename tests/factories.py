@@ -121,8 +121,9 @@ def jpeg_bytes(color=(200, 80, 40), size=(64, 48)) -> bytes:
 
 def make_entry(project: Project, author: User, *, kind: str = "note", title: str = "Rain gauge readings",
                body: str = "We measured 12 mm.", visibility: str = "team", phase: str | None = None,
-               photo: bool = False, link_url: str = ""):
+               photo: bool = False, link_url: str = "", document: bytes | None = None):
     """An entry written through the portfolio service (with a revision and cached HTML)."""
+    from cbl.files import process_file
     from cbl.images import process_image
     from cbl.portfolio import services
     from cbl.portfolio.models import EntryKind, Visibility
@@ -132,4 +133,8 @@ def make_entry(project: Project, author: User, *, kind: str = "note", title: str
                                   visibility=Visibility(visibility),
                                   link_url=link_url or ("https://example.org/rain" if kind == "link" else ""))
     images = [services.NewImage(process_image(jpeg_bytes()), "A photo")] if photo else []
-    return services.create_entry(project, author, EntryKind(kind), fields, images)
+    processed = process_file(document, "plan.pdf") if document is not None else None
+    return services.create_entry(project, author, EntryKind(kind), fields, images, document=processed)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

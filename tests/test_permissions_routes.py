@@ -98,6 +98,7 @@ EXPECTED: dict[str, dict] = {
     "portfolio.edit": EDIT_TEAM_ENTRY,
     "portfolio.delete": EDIT_TEAM_ENTRY,
     "portfolio.remove_attachment": EDIT_TEAM_ENTRY,
+    "portfolio.download": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
     "portfolio.reflections": MANAGE_CLASS,
@@ -193,6 +194,8 @@ def _build_world() -> dict:
 
     factories.grant_partner(p1, partner)
     entry = factories.make_entry(p1, student_own, visibility="team", photo=True)
+    document = factories.make_entry(p1, student_own, kind="file", title="Plan", visibility="team",
+                                    document=factories.PDF)
 
     visitors = {"anonymous": None, "student_own": student_own, "student_other": student_other,
                 "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin}
@@ -200,7 +203,7 @@ def _build_world() -> dict:
               "challenge_id": challenge_a.id, "question_id": question.id, "activity_id": activity.id,
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
-              "phase": "engage"}
+              "phase": "engage", "file_id": document.files[0].id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id}
     return {"visitors": visitors, "params": params, "ids": ids}

@@ -25,8 +25,8 @@ KIND_LABELS = {
     EntryKind.LINK: _l("Link"),
     EntryKind.FILE: _l("File"),
 }
-# Kinds a person can choose when adding an entry (files come later).
-ADDABLE_KINDS = (EntryKind.NOTE, EntryKind.IMAGE, EntryKind.LINK, EntryKind.REFLECTION)
+# Kinds a person can choose when adding an entry.
+ADDABLE_KINDS = (EntryKind.NOTE, EntryKind.IMAGE, EntryKind.LINK, EntryKind.FILE, EntryKind.REFLECTION)
 
 
 def load_entry(entry_id: int) -> Entry:

@@ -47,6 +47,10 @@ class EntryForm(Form):
     guiding_question = SelectField(_l("Guiding question it answers (optional)"))
     visibility = SelectField(_l("Who can see it"))
     photos = FieldList(FormField(PhotoForm), min_entries=3, max_entries=MAX_PHOTOS)
+    document = FileField(_l("File"), render_kw={"accept": ".pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.csv,.md"},
+                         description=_l(
+        "PDF, Word, Excel, PowerPoint, OpenDocument or plain text, up to 20 MB. Files are shared as they are: "
+        "remove names, addresses and other personal details first."))
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_VERSION)])
 
     def set_choices(self, phases, elements, questions, visibilities) -> None:

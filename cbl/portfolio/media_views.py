@@ -11,7 +11,7 @@ from cbl.permissions import (can_manage_classroom, get_visible, is_team_member, 
 from cbl.portfolio import queries
 from cbl.portfolio.blueprint import bp
 from cbl.portfolio.forms import PreviewForm
-from cbl.portfolio.models import Entry, EntryAttachment, EntryKind
+from cbl.portfolio.models import Entry, EntryAttachment, EntryFile, EntryKind
 from cbl.projects.blueprint import load_project
 from cbl.projects.models import Challenge, Phase
 from cbl.storage import get_storage
@@ -44,6 +44,27 @@ def attachment(attachment_id: int, rendition: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.get("/files/<int:file_id>")
+def download(file_id: int):
+    """A shared document, only for people who may see its entry, always as a download."""
+    readable = visible_entries(current_user).with_only_columns(Entry.id).union(
+        public_entries().with_only_columns(Entry.id))
+    found = db.session.scalar(select(EntryFile).where(EntryFile.id == file_id, EntryFile.entry_id.in_(readable)))
+    if found is None:
+        abort(404)
+    try:
+        with get_storage().open(found.storage_key) as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        abort(404)
+    response = Response(data, content_type=found.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

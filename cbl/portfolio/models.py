@@ -66,6 +66,8 @@ class Entry(db.Model):
         back_populates="entry", cascade="all, delete-orphan", order_by="EntryContributor.id")
     revisions: Mapped[list["EntryRevision"]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="EntryRevision.number")
+    files: Mapped[list["EntryFile"]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="EntryFile.id")
 
     @property
     def body_markup(self) -> Markup:
@@ -134,6 +136,20 @@ class EntryAttachment(db.Model):
 
     entry: Mapped[Entry] = relationship(back_populates="attachments")
     blob: Mapped[Blob] = relationship()
+
+
+class EntryFile(db.Model):
+    """A document attached to a file entry; stored once per content hash."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+
+    entry: Mapped[Entry] = relationship(back_populates="files")
 
 
 class PublicationStatus(enum.StrEnum):

@@ -21,7 +21,8 @@ def entry_list_options():
     """What a timeline card shows: author, photos (with their blobs), contributors."""
     return (joinedload(Entry.author),
             selectinload(Entry.attachments).joinedload(EntryAttachment.blob),
-            selectinload(Entry.contributors).joinedload(EntryContributor.user))
+            selectinload(Entry.contributors).joinedload(EntryContributor.user),
+            selectinload(Entry.files))
 
 
 @dataclass

@@ -9,10 +9,11 @@ from cbl.accounts.models import User
 from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.files import ProcessedFile
 from cbl.images import ProcessedImage
 from cbl.markdown import render_markdown
-from cbl.portfolio.models import (Blob, Entry, EntryAttachment, EntryContributor, EntryKind, EntryRevision,
-                                  Visibility)
+from cbl.portfolio.models import (Blob, Entry, EntryAttachment, EntryContributor, EntryFile, EntryKind,
+                                  EntryRevision, Visibility)
 from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
 from cbl.projects.services import touch
 from cbl.storage import blob_key, get_storage
@@ -81,24 +82,28 @@ def _revision(entry: Entry, editor: User) -> EntryRevision:
 
 
 def create_entry(project: Project, author: User, kind: EntryKind, fields: EntryFields,
-                 images: list[NewImage] = (), prompt: str = "") -> Entry:
+                 images: list[NewImage] = (), prompt: str = "", document: ProcessedFile | None = None) -> Entry:
     """Write a new entry (revision 1). Raises ValidationFailed for a missing title or body,
-    a link without its address, an image entry without a photo, or a foreign reference."""
+    a link without its address, an image entry without a photo, a file entry without its
+    document, or a foreign reference."""
     _check(project, kind, fields)
     if kind is EntryKind.IMAGE and not images:
         raise ValidationFailed(_("Add at least one photo."), field="photos")
+    if kind is EntryKind.FILE and document is None:
+        raise ValidationFailed(_("Choose the file to share."), field="document")
     entry = Entry(project_id=project.id, author_id=author.id, kind=kind, prompt=prompt.strip(), version=1)
     _apply(entry, fields)
     entry.revisions.append(_revision(entry, author))
     db.session.add(entry)
     written = _attach(entry, images)
+    written.update(_attach_document(entry, document))
     touch(project)
     _commit_or_remove(written)
     return entry
 
 
 def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFields,
-                 images: list[NewImage] = ()) -> Entry:
+                 images: list[NewImage] = (), document: ProcessedFile | None = None) -> Entry:
     """Save a new revision if nobody saved since ``base_version``; otherwise raise
     EditConflict carrying both texts. Raises ValidationFailed as :func:`create_entry`."""
     _check(entry.project, entry.kind, fields)
@@ -114,15 +119,21 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     db.session.refresh(entry, ["version", "updated_at"])
     _apply(entry, fields)
     entry.revisions.append(_revision(entry, editor))
+    replaced = [(f.sha256, f.storage_key) for f in entry.files] if document is not None else []
+    if document is not None:
+        entry.files.clear()
     written = _attach(entry, images)
+    written.update(_attach_document(entry, document))
     touch(entry.project)
     _commit_or_remove(written)
+    _remove_unused_documents(replaced)
     return entry
 
 
 def delete_entry(entry: Entry) -> None:
-    """Delete the entry with its revisions; images no other entry uses go too."""
+    """Delete the entry with its revisions; images and documents no other entry uses go too."""
     blob_ids = [a.blob_id for a in entry.attachments]
+    documents = [(f.sha256, f.storage_key) for f in entry.files]
     touch(entry.project)
     db.session.delete(entry)
     db.session.flush()
@@ -131,6 +142,7 @@ def delete_entry(entry: Entry) -> None:
         db.session.delete(blob)
     db.session.commit()
     _remove_files(orphans)
+    _remove_unused_documents(documents)
 
 
 def remove_attachment(entry: Entry, attachment_id: int) -> None:
@@ -167,6 +179,31 @@ def _attach(entry: Entry, images: list[NewImage]) -> dict[str, list[str]]:
     return written
 
 
+def _attach_document(entry: Entry, document: ProcessedFile | None) -> dict[str, list[str]]:
+    """Store a document (once per content hash) and attach it; returns what was written."""
+    if document is None:
+        return {}
+    key = blob_key(document.sha256, "file", document.extension)
+    storage = get_storage()
+    already = storage.exists(key)
+    if not already:
+        storage.put(key, document.data)
+    entry.files.append(EntryFile(sha256=document.sha256, storage_key=key, filename=document.filename,
+                                 content_type=document.content_type, size=len(document.data)))
+    return {} if already else {document.sha256: [key]}
+
+
+def _remove_unused_documents(stored: list[tuple[str, str]]) -> None:
+    """Delete stored documents, given as (content hash, storage key), that no entry uses."""
+    if not stored:
+        return
+    used = set(db.session.scalars(select(EntryFile.sha256).where(EntryFile.sha256.in_([s for s, _ in stored]))))
+    storage = get_storage()
+    for sha256, key in stored:
+        if sha256 not in used:
+            storage.delete(key)
+
+
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
@@ -197,6 +234,7 @@ def _commit_or_remove(written: dict[str, list[str]]) -> None:
         db.session.rollback()
         if written:
             kept = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(written))))
+            kept |= set(db.session.scalars(select(EntryFile.sha256).where(EntryFile.sha256.in_(written))))
             storage = get_storage()
             for sha256, keys in written.items():
                 if sha256 not in kept:

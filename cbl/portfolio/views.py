@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from cbl.accounts.models import Role
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
 from cbl.permissions import role_required
 from cbl.portfolio import queries, services
@@ -93,21 +94,35 @@ def _images(form: EntryForm) -> list[services.NewImage] | None:
     return None if failed else images
 
 
+def _document(form: EntryForm) -> ProcessedFile | None | bool:
+    """The chosen document, recognised; None when none was chosen; False when refused."""
+    upload = form.document.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    try:
+        return process_file(upload.read(), upload.filename)
+    except FileRejected as err:
+        form.document.errors = [str(err)]
+        return False
+
+
 def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | None, EditConflict | None]:
-    """Validate, then call ``save(fields, images)``; errors are put on the form's fields."""
+    """Validate, then call ``save(fields, images, document)``; errors go on the form's fields."""
     contributors, contributor_error = read_contributors(request.form, [m.id for m in members])
     if not form.validate_on_submit() or contributor_error:
         if contributor_error:
             form.title.errors = list(form.title.errors) + [contributor_error]
         return None, None
-    images = _images(form)
-    if images is None:
+    images, document = _images(form), _document(form)
+    if images is None or document is False:
         return None, None
     try:
-        return save(_fields(form, contributors), images), None
+        return save(_fields(form, contributors), images, document), None
     except ValidationFailed as err:
         target = getattr(form, {"photos": "title", "contributors": "title", "guiding_question_id":
                                 "guiding_question"}.get(err.field or "", err.field or "title"), form.title)
+        if target is form.photos:
+            target = form.title
         target.errors = list(target.errors) + [str(err)]
     except EditConflict as conflict:
         form.version.data = conflict.current_version
@@ -126,9 +141,9 @@ def create(project_id: int):
     members = queries.team_members(project)
     if request.method == "GET":
         _prefill(form, project, kind)
-    entry, _conflict = _save(form, project, members, lambda fields, images: services.create_entry(
+    entry, _conflict = _save(form, project, members, lambda fields, images, document: services.create_entry(
         project, current_user, kind, fields, images,
-        prompt=_prompt(project, form) if kind is EntryKind.REFLECTION else ""))
+        prompt=_prompt(project, form) if kind is EntryKind.REFLECTION else "", document=document))
     if entry is not None:
         flash(_("Entry saved."), "success")
         return redirect(url_for("portfolio.detail", entry_id=entry.id))
@@ -182,8 +197,8 @@ def edit(entry_id: int):
         form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
         form.element_key.data = entry.element_key.value if entry.element_key else ""
         form.guiding_question.data = str(entry.guiding_question_id or "")
-    saved, conflict = _save(form, project, members, lambda fields, images: services.update_entry(
-        entry, current_user, form.version.data or 0, fields, images))
+    saved, conflict = _save(form, project, members, lambda fields, images, document: services.update_entry(
+        entry, current_user, form.version.data or 0, fields, images, document))
     if saved is not None:
         flash(_("Entry saved."), "success")
         return redirect(url_for("portfolio.detail", entry_id=entry.id))
