@@ -113,3 +113,15 @@ def test_students_cannot_approve_their_own_story(client, auth, story):
     client.post(f"/projects/{project.id}/publication/request", data={})
     assert client.post(f"/projects/{project.id}/publication/decide", data={"decision": "approve"}).status_code == 403
     assert db.session.scalar(select(Publication)).status is PublicationStatus.REQUESTED
+
+
+def test_public_documents_download_without_signing_in_once_published(app, auth, story):
+    project, maya, _, teacher = story
+    shared = factories.make_entry(project, maya, kind="file", title="Our survey", visibility="public",
+                                  document=factories.PDF)
+    file_id = shared.files[0].id
+    anonymous = app.test_client()
+    assert anonymous.get(f"/files/{file_id}").status_code == 404
+    _publish(app, auth, project, maya, teacher)
+    assert f"/files/{file_id}" in anonymous.get(f"/showcase/{project.id}").get_data(as_text=True)
+    assert anonymous.get(f"/files/{file_id}").data == factories.PDF

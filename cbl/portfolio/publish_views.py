@@ -115,7 +115,7 @@ def public_project(project_id: int):
         abort(404)
     entries = db.session.scalars(
         public_entries().where(Entry.project_id == project.id)
-        .options(selectinload(Entry.attachments).joinedload(EntryAttachment.blob))
+        .options(selectinload(Entry.attachments).joinedload(EntryAttachment.blob), selectinload(Entry.files))
         .order_by(Entry.created_at))
     return render_template("portfolio/public_project.html", project=project, page=project_page(project),
                            entries=list(entries))
