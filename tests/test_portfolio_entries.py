@@ -270,3 +270,20 @@ def test_markdown_preview_renders_the_same_safe_html(client, auth, team):
     auth.as_user(maya)
     response = client.post("/markdown/preview", data={"body": "**hi** <script>x</script>"})
     assert response.get_json()["html"] == "<p><strong>hi</strong> &lt;script&gt;x&lt;/script&gt;</p>"
+
+
+def test_a_photo_can_be_removed_but_not_the_last_one(client, auth, team):
+    project, maya, _, _, _ = team
+    entry = factories.make_entry(project, maya, kind="image", photo=True)
+    auth.as_user(maya)
+    data = _note(version=1, **{"photos-0-file": (io.BytesIO(_jpeg((5, 5, 250))), "b.jpg"), "photos-0-alt": "Blue"})
+    assert client.post(f"/entries/{entry.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
+    attachments = db.session.scalars(select(EntryAttachment).order_by(EntryAttachment.id)).all()
+    assert len(attachments) == 2
+    form = client.get(f"/entries/{entry.id}/edit").get_data(as_text=True)
+    assert f"/entries/{entry.id}/attachments/{attachments[0].id}/remove" in form
+    client.post(f"/entries/{entry.id}/attachments/{attachments[0].id}/remove")
+    last = client.post(f"/entries/{entry.id}/attachments/{attachments[1].id}/remove", follow_redirects=True)
+    assert "keeps at least one photo" in last.get_data(as_text=True)
+    assert _count(EntryAttachment) == 1
+    assert client.post(f"/entries/{entry.id}/attachments/999999/remove").status_code == 404
