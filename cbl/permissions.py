@@ -126,13 +126,14 @@ def visible_entries(user: User | None) -> Select:
     """Portfolio entries the user may read (DESIGN.md §4): teachers every entry of their
     classes; students their own, their team's (``team`` and wider) and their classmates'
     (``class`` and wider); partners ``partners`` and ``public`` entries of the projects
-    shared with them. Private entries, reflections included, stay with their author and
-    the teachers."""
+    shared with them; admins all but private reflections. Private entries stay with their
+    author and the teachers."""
     stmt = select(Entry)
     if _is_anonymous(user):
         return _nothing(stmt)
     if user.role is Role.ADMIN:
-        return stmt
+        # Everything but students' private reflections, which are for them and their teachers.
+        return stmt.where(or_(Entry.kind != EntryKind.REFLECTION, Entry.visibility != Visibility.PRIVATE))
     if user.role is Role.PARTNER:
         return stmt.where(Entry.project_id.in_(active_partner_project_ids(user)),
                           Entry.visibility.in_(PARTNER_VISIBLE))

@@ -101,7 +101,9 @@ EXPECTED: dict[str, dict] = {
     "portfolio.download": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
-    "portfolio.reflections": MANAGE_CLASS,
+    # Reflections overview: the class's teachers only; private reflections are not an admin's to read.
+    "portfolio.reflections": {**MANAGE_CLASS, "admin": 403},
+    "portfolio.export": EDIT_PROJECT,  # the team and the class's teachers; admins read but do not export
     "portfolio.publication": READ_PROJECT,
     "portfolio.request_publication": REQUEST_PHASE,
     "portfolio.decide_publication": DECIDE_PHASE,

@@ -96,3 +96,16 @@ def test_students_cannot_open_the_reflection_overview(client, auth, team):
     project, maya, _, _ = team
     auth.as_user(maya)
     assert client.get(f"/challenges/{project.challenge_id}/reflections").status_code == 403
+
+
+def test_admins_do_not_read_private_reflections(client, auth, team):
+    project, maya, _, _ = team
+    auth.as_user(maya)
+    _reflect(client, project, body="Only for my teacher")
+    _reflect(client, project, phase="investigate", visibility="team", body="Shared with my team")
+    private, shared = db.session.scalars(select(Entry).order_by(Entry.id)).all()
+    auth.as_user(factories.make_user("admin"))
+    assert client.get(f"/entries/{private.id}").status_code == 404
+    assert client.get(f"/entries/{shared.id}").status_code == 200
+    assert "Only for my teacher" not in client.get(f"/projects/{project.id}/portfolio").get_data(as_text=True)
+    assert client.get(f"/challenges/{project.challenge_id}/reflections").status_code == 403

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cbl.extensions import db
 from cbl.markdown import render_markdown
-from cbl.permissions import (can_manage_classroom, get_visible, is_team_member, public_entries, visible_challenges,
+from cbl.permissions import (get_visible, is_teacher_of, is_team_member, public_entries, visible_challenges,
                              visible_entries)
 from cbl.portfolio import queries
 from cbl.portfolio.blueprint import bp
@@ -98,8 +98,8 @@ def reflect(project_id: int, phase: str):
 def reflections(challenge_id: int):
     """For teachers: who has reflected in each phase, and every reflection to read."""
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
-    if not can_manage_classroom(current_user, challenge.classroom):
-        abort(403)
+    if not is_teacher_of(current_user, challenge.classroom_id):
+        abort(403)  # reflections are for their authors and their teachers only
     rows = queries.class_reflections(challenge.classroom, challenge)
     shown = request.args.get("phase")
     return render_template("portfolio/reflections.html", challenge=challenge, rows=rows,
