@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
+from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.images import process_image
@@ -173,6 +174,8 @@ def _entry(project: Project, author: User, kind: EntryKind, title: str, body: st
 
 
 def _portfolio(rain: Project, rain_team: list[User], taps: Project, tap_team: list[User]) -> None:
+    framework = install_default_framework()
+    code = {c.code: c.id for c in framework.competencies}
     maya, leo, priya = rain_team
     _entry(rain, maya, EntryKind.REFLECTION, "My reflection on Engage",
            "I was surprised how much rain we waste. The garden is dry all summer, and it matters to me "
@@ -181,10 +184,11 @@ def _portfolio(rain: Project, rain_team: list[User], taps: Project, tap_team: li
     _entry(rain, leo, EntryKind.NOTE, "Interview with Mr. Diaz, the caretaker",
            "- The roof is about **600 m²**.\n- All the gutters go to one drain by the bike shed.\n"
            "- He would help us fit a barrel if the principal agrees.", Phase.INVESTIGATE,
-           contributors={leo.id: "asked the questions", priya.id: "took notes"})
+           contributors={leo.id: "asked the questions", priya.id: "took notes"},
+           competency_ids=[code["CIV.1"], code["CT.1"], code["COL.1"]])
     _entry(rain, priya, EntryKind.LINK, "City rainfall records",
            "Monthly rainfall for the last ten years. April is the wettest month.", Phase.INVESTIGATE,
-           Visibility.CLASS, link_url="https://example.org/rainfall")
+           Visibility.CLASS, link_url="https://example.org/rainfall", competency_ids=[code["CT.2"]])
     _entry(rain, maya, EntryKind.IMAGE, "Our rainfall poster",
            "We drew the city's numbers for the first half of the year.", Phase.INVESTIGATE, Visibility.PUBLIC,
            images=[portfolio.NewImage(process_image(_chart()),
@@ -193,4 +197,5 @@ def _portfolio(rain: Project, rain_team: list[User], taps: Project, tap_team: li
     _entry(taps, sofia, EntryKind.NOTE, "Fountain survey tally",
            "| fountain | works | tastes OK |\n|---|---|---|\n| gym | yes | no |\n| library | yes | yes |\n"
            "| canteen | no | — |", Phase.ENGAGE, Visibility.CLASS,
-           contributors={sofia.id: "checked every fountain", jamal.id: "counted the bottles"})
+           contributors={sofia.id: "checked every fountain", jamal.id: "counted the bottles"},
+           competency_ids=[code["CT.1"], code["COM.1"]])

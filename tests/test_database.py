@@ -10,7 +10,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
+
+from cbl.competencies.models import Competency
 
 from cbl.extensions import db
 from tests.conftest import make_app
@@ -43,8 +45,12 @@ def test_migrations_make_the_same_schema_as_the_models(fresh_database):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
+        codes = set(db.session.scalars(select(Competency.code)))
+        db.session.remove()
         db.engine.dispose()
     assert differences == []
+    # Every database starts with the default competency framework, strands and all.
+    assert {"COL", "COM", "CT", "CR", "SD", "CIV", "CT.2"} <= codes
 
 
 def _sqlite_only():

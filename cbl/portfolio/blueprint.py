@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cbl.competencies.queries import competency_choices
 from cbl.extensions import db
 from cbl.permissions import can_edit_entry, can_edit_project, get_visible, visible_entries
 from cbl.portfolio import publishing, queries
@@ -58,7 +59,8 @@ def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None, fo
         phases=[(p.value, PHASE_LABELS[p]) for p in Phase],
         elements=[(k.value, f"{PHASE_LABELS[k.phase]} · {ELEMENT_LABELS[k]}") for k in ElementKey],
         questions=questions,
-        visibilities=[(v.value, VISIBILITY_LABELS[v]) for v in visibilities])
+        visibilities=[(v.value, VISIBILITY_LABELS[v]) for v in visibilities],
+        competencies=competency_choices())
     return form
 
 

@@ -9,6 +9,7 @@ from wtforms.widgets import HiddenInput
 from cbl.formtools import Form, choices
 from cbl.projects.forms import MAX_VERSION, TEXT_LIMIT, web_address
 from cbl.portfolio.models import Visibility
+from cbl.teams.forms import MultiCheckboxField
 
 MAX_PHOTOS = 10
 CONTRIBUTION_LIMIT = 200
@@ -46,6 +47,7 @@ class EntryForm(Form):
     element_key = SelectField(_l("Element it documents (optional)"))
     guiding_question = SelectField(_l("Guiding question it answers (optional)"))
     visibility = SelectField(_l("Who can see it"))
+    competencies = MultiCheckboxField(_l("Competencies it shows (optional)"), coerce=int)
     photos = FieldList(FormField(PhotoForm), min_entries=3, max_entries=MAX_PHOTOS)
     document = FileField(_l("File"), render_kw={"accept": ".pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.csv,.md"},
                          description=_l(
@@ -53,8 +55,9 @@ class EntryForm(Form):
         "remove names, addresses and other personal details first."))
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_VERSION)])
 
-    def set_choices(self, phases, elements, questions, visibilities) -> None:
+    def set_choices(self, phases, elements, questions, visibilities, competencies=()) -> None:
         """Fill the option lists from the project: ``(value, label)`` pairs each."""
+        self.competencies.choices = choices(competencies)
         self.phase.choices = choices(phases)
         self.element_key.choices = choices([("", _l("None"))] + list(elements))
         self.guiding_question.choices = choices([("", _l("None"))] + list(questions))
@@ -87,5 +90,6 @@ class EntryFilterForm(Form):
     phase = StringField()
     kind = StringField()
     author = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_VERSION)])
+    competency = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_VERSION)])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
 

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cbl.competencies.models import Competency
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
 from cbl.extensions import db
 from cbl.markdown import from_cache
@@ -34,6 +35,14 @@ class EntryKind(enum.StrEnum):
     REFLECTION = "reflection"
     LINK = "link"
     FILE = "file"
+
+
+entry_competency = Table(
+    "entry_competency",
+    db.metadata,
+    Column("entry_id", ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("competency_id", ForeignKey("competency.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Entry(db.Model):
@@ -68,6 +77,7 @@ class Entry(db.Model):
         back_populates="entry", cascade="all, delete-orphan", order_by="EntryRevision.number")
     files: Mapped[list["EntryFile"]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="EntryFile.id")
+    competencies: Mapped[list[Competency]] = relationship(secondary=entry_competency, order_by=Competency.code)
 
     @property
     def body_markup(self) -> Markup:

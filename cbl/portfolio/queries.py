@@ -11,7 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from cbl.accounts.models import User
 from cbl.extensions import db
 from cbl.permissions import visible_entries
-from cbl.portfolio.models import Entry, EntryAttachment, EntryContributor, EntryKind
+from cbl.competencies.models import Competency
+from cbl.competencies.queries import with_descendants
+from cbl.portfolio.models import Entry, EntryAttachment, EntryContributor, EntryKind, entry_competency
 from cbl.projects.models import Challenge, Phase, Project
 from cbl.teams.models import Classroom, Team, TeamMember
 from cbl.teams.services import list_roster
@@ -22,7 +24,7 @@ def entry_list_options():
     return (joinedload(Entry.author),
             selectinload(Entry.attachments).joinedload(EntryAttachment.blob),
             selectinload(Entry.contributors).joinedload(EntryContributor.user),
-            selectinload(Entry.files))
+            selectinload(Entry.files), selectinload(Entry.competencies))
 
 
 @dataclass
@@ -30,6 +32,7 @@ class TimelineFilter:
     phase: Phase | None = None
     kind: EntryKind | None = None
     author_id: int | None = None
+    competency_id: int | None = None
 
     def apply(self, stmt: Select) -> Select:
         if self.phase is not None:
@@ -39,12 +42,16 @@ class TimelineFilter:
         if self.author_id is not None:
             stmt = stmt.where(or_(Entry.author_id == self.author_id, Entry.id.in_(
                 select(EntryContributor.entry_id).where(EntryContributor.user_id == self.author_id))))
+        if self.competency_id is not None:
+            stmt = stmt.where(Entry.id.in_(select(entry_competency.c.entry_id).where(
+                entry_competency.c.competency_id.in_(with_descendants(self.competency_id)))))
         return stmt
 
     def as_args(self) -> dict:
         return {key: value for key, value in (("phase", self.phase and self.phase.value),
                                               ("kind", self.kind and self.kind.value),
-                                              ("author", self.author_id)) if value}
+                                              ("author", self.author_id),
+                                              ("competency", self.competency_id)) if value}
 
 
 def project_timeline(user: User, project: Project, filters: TimelineFilter) -> Select:
@@ -61,6 +68,12 @@ def own_portfolio(user: User, filters: TimelineFilter) -> Select:
             .options(*entry_list_options(), joinedload(Entry.project).joinedload(Project.challenge),
                      joinedload(Entry.project).joinedload(Project.team)))
     return filters.apply(stmt).order_by(Entry.created_at.desc(), Entry.id.desc())
+
+
+def strands() -> list[Competency]:
+    """The top-level competencies, for the timeline's competency chips."""
+    return list(db.session.scalars(select(Competency).where(Competency.parent_id.is_(None))
+                                   .order_by(Competency.framework_id, Competency.position)))
 
 
 def recent_entries(user: User, project: Project, limit: int = 5) -> list[Entry]:

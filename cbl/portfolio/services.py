@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from cbl.accounts.models import User
+from cbl.competencies.models import Competency
 from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
@@ -32,6 +33,7 @@ class EntryFields:
     guiding_question_id: int | None = None
     link_url: str = ""
     contributors: dict[int, str] | None = None  # user id -> what they did
+    competency_ids: list[int] | None = None
 
 
 @dataclass
@@ -54,6 +56,9 @@ def _check(project: Project, kind: EntryKind, fields: EntryFields) -> None:
     if fields.guiding_question_id is not None and db.session.scalar(select(GuidingQuestion.id).where(
             GuidingQuestion.id == fields.guiding_question_id, GuidingQuestion.project_id == project.id)) is None:
         raise ValidationFailed(_("Choose a guiding question of this project."), field="guiding_question_id")
+    wanted = set(fields.competency_ids or [])
+    if wanted and len(set(db.session.scalars(select(Competency.id).where(Competency.id.in_(wanted))))) != len(wanted):
+        raise ValidationFailed(_("Choose competencies from the list."), field="competencies")
     members = set(db.session.scalars(select(TeamMember.user_id).where(TeamMember.team_id == project.team_id)))
     if set(fields.contributors or {}) - members:
         raise ValidationFailed(_("Contributors must be members of the team."), field="contributors")
@@ -66,6 +71,9 @@ def _apply(entry: Entry, fields: EntryFields) -> None:
     entry.phase, entry.visibility = fields.phase, fields.visibility
     entry.element_key, entry.guiding_question_id = fields.element_key, fields.guiding_question_id
     entry.link_url = fields.link_url.strip()
+    if fields.competency_ids is not None:
+        ids = set(fields.competency_ids)
+        entry.competencies = list(db.session.scalars(select(Competency).where(Competency.id.in_(ids)))) if ids else []
     wanted = fields.contributors or {}
     for contributor in list(entry.contributors):
         if contributor.user_id not in wanted:

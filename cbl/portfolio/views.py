@@ -32,7 +32,8 @@ def _filters() -> queries.TimelineFilter:
     phase = form.phase.data if form.phase.data in {p.value for p in Phase} else None
     kind = form.kind.data if form.kind.data in {k.value for k in EntryKind} else None
     return queries.TimelineFilter(Phase(phase) if phase else None, EntryKind(kind) if kind else None,
-                                  form.author.data if not form.author.errors else None)
+                                  form.author.data if not form.author.errors else None,
+                                  form.competency.data if not form.competency.errors else None)
 
 
 def _page(stmt):
@@ -47,14 +48,14 @@ def timeline(project_id: int):
     return render_template("portfolio/timeline.html", project=project, filters=filters,
                            page=_page(queries.project_timeline(current_user, project, filters)),
                            members=queries.team_members(project), may_add=may_add_entries(project),
-                           addable=ADDABLE_KINDS)
+                           addable=ADDABLE_KINDS, strands=queries.strands())
 
 
 @bp.get("/portfolio")
 @role_required(Role.STUDENT)
 def mine():
     filters = _filters()
-    return render_template("portfolio/mine.html", filters=filters,
+    return render_template("portfolio/mine.html", filters=filters, strands=queries.strands(),
                            page=_page(queries.own_portfolio(current_user, filters)))
 
 
@@ -74,7 +75,8 @@ def _fields(form: EntryForm, contributors: dict[int, str]) -> services.EntryFiel
         visibility=Visibility(form.visibility.data),
         element_key=ElementKey(form.element_key.data) if form.element_key.data else None,
         guiding_question_id=int(form.guiding_question.data) if form.guiding_question.data else None,
-        link_url=form.link_url.data or "", contributors=contributors)
+        link_url=form.link_url.data or "", contributors=contributors,
+        competency_ids=list(form.competencies.data or []))
 
 
 def _images(form: EntryForm) -> list[services.NewImage] | None:
@@ -197,6 +199,7 @@ def edit(entry_id: int):
         form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
         form.element_key.data = entry.element_key.value if entry.element_key else ""
         form.guiding_question.data = str(entry.guiding_question_id or "")
+        form.competencies.data = [c.id for c in entry.competencies]
     saved, conflict = _save(form, project, members, lambda fields, images, document: services.update_entry(
         entry, current_user, form.version.data or 0, fields, images, document))
     if saved is not None:

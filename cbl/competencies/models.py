@@ -1,0 +1,45 @@
+"""Competency frameworks and their competencies."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbl.dbtypes import UTCDateTime, utcnow
+from cbl.extensions import db
+
+
+class CompetencyFramework(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The CFDocument identifier when the framework came from (or goes to) 1EdTech CASE.
+    case_identifier: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    competencies: Mapped[list["Competency"]] = relationship(
+        back_populates="framework", cascade="all, delete-orphan", order_by="Competency.position")
+
+
+class Competency(db.Model):
+    """One competency; ``parent`` makes the hierarchy (a strand and its sub-competencies)."""
+
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("competency_framework.id", ondelete="CASCADE"),
+                                              index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    short_name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    case_identifier: Mapped[str | None] = mapped_column(String(64), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[CompetencyFramework] = relationship(back_populates="competencies")
+    parent: Mapped["Competency | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Competency"]] = relationship(back_populates="parent", order_by="Competency.position")
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.short_name}"
