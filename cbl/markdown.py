@@ -4,6 +4,8 @@ Markdown is rendered with a fixed set of extensions, then the HTML is cleaned by
 allow-list (nh3): raw HTML typed by the user never survives, links keep only safe schemes
 and get ``rel="nofollow noopener noreferrer"``, and no attribute can carry script or style."""
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -28,13 +30,30 @@ def _renderer() -> md.Markdown:
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Safe HTML for ``text``. Raw HTML in the input is escaped before rendering."""
+    """Safe HTML for ``text``. Raw HTML in the input is escaped before rendering.
+
+    Entries store their rendering with each revision; other texts (elements, findings) are
+    rendered on view, and this process remembers recent results, so a page seen again does
+    not render the same text again."""
     if not text:
         return Markup("")
+    if len(text) <= CACHEABLE_LENGTH:
+        return Markup(_render_cached(text))
+    return Markup(_render(text))
+
+
+CACHEABLE_LENGTH = 20_000
+
+
+@lru_cache(maxsize=1024)
+def _render_cached(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     html = _renderer().convert(text)
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                      link_rel="nofollow noopener noreferrer", strip_comments=True)
-    return Markup(clean)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="nofollow noopener noreferrer", strip_comments=True)
 
 
 def from_cache(html: str | None) -> Markup:

@@ -13,6 +13,7 @@ from cbl.portfolio.models import Blob, Entry, EntryAttachment, EntryKind, EntryR
 from cbl.projects.models import Phase
 from cbl.storage import get_storage
 from tests import factories
+from tests.test_images import encode, png_bomb
 
 
 @pytest.fixture
@@ -287,3 +288,20 @@ def test_a_photo_can_be_removed_but_not_the_last_one(client, auth, team):
     assert "keeps at least one photo" in last.get_data(as_text=True)
     assert _count(EntryAttachment) == 1
     assert client.post(f"/entries/{entry.id}/attachments/999999/remove").status_code == 404
+
+
+@pytest.mark.parametrize("payload, name, accepted", [
+    (png_bomb(30000, 30000), "bomb.png", False),
+    (encode(Image.new("RGB", (40, 30), (9, 9, 9)), "PNG"), "actually-a-png.jpg", True),
+])
+def test_pixel_bombs_are_refused_and_a_png_named_jpg_is_accepted_through_the_form(client, auth, team, payload,
+                                                                                  name, accepted):
+    project, maya, _, _, _ = team
+    auth.as_user(maya)
+    data = _note(**{"photos-0-file": (io.BytesIO(payload), name), "photos-0-alt": "A picture"})
+    response = client.post(f"/projects/{project.id}/entries/new?kind=image", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == (302 if accepted else 400)
+    if not accepted:
+        assert "more than 40 megapixels" in response.get_data(as_text=True)
+    assert _count(Blob) == (1 if accepted else 0)
