@@ -97,7 +97,6 @@ EXPECTED: dict[str, dict] = {
     "portfolio.attachment": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.edit": EDIT_TEAM_ENTRY,
     "portfolio.delete": EDIT_TEAM_ENTRY,
-    "portfolio.remove_attachment": EDIT_TEAM_ENTRY,
     "portfolio.download": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team

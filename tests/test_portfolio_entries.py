@@ -2,6 +2,7 @@
 
 import html
 import io
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -273,21 +274,22 @@ def test_markdown_preview_renders_the_same_safe_html(client, auth, team):
     assert response.get_json()["html"] == "<p><strong>hi</strong> &lt;script&gt;x&lt;/script&gt;</p>"
 
 
-def test_a_photo_can_be_removed_but_not_the_last_one(client, auth, team):
+def test_photos_marked_for_removal_go_on_save_but_not_the_last_one(client, auth, team):
     project, maya, _, _, _ = team
     entry = factories.make_entry(project, maya, kind="image", photo=True)
     auth.as_user(maya)
     data = _note(version=1, **{"photos-0-file": (io.BytesIO(_jpeg((5, 5, 250))), "b.jpg"), "photos-0-alt": "Blue"})
     assert client.post(f"/entries/{entry.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
-    attachments = db.session.scalars(select(EntryAttachment).order_by(EntryAttachment.id)).all()
-    assert len(attachments) == 2
+    first, second = db.session.scalars(select(EntryAttachment).order_by(EntryAttachment.id)).all()
     form = client.get(f"/entries/{entry.id}/edit").get_data(as_text=True)
-    assert f"/entries/{entry.id}/attachments/{attachments[0].id}/remove" in form
-    client.post(f"/entries/{entry.id}/attachments/{attachments[0].id}/remove")
-    last = client.post(f"/entries/{entry.id}/attachments/{attachments[1].id}/remove", follow_redirects=True)
-    assert "keeps at least one photo" in last.get_data(as_text=True)
+    assert f'name="remove_photo" value="{first.id}"' in form
+    kept_text = _note(body="Text typed before removing", version=2, remove_photo=[str(first.id)])
+    assert client.post(f"/entries/{entry.id}/edit", data=kept_text).status_code == 302
+    assert _entry().body == "Text typed before removing"
+    assert [a.id for a in _entry().attachments] == [second.id]
+    last = client.post(f"/entries/{entry.id}/edit", data=_note(version=3, remove_photo=[str(second.id)]))
+    assert last.status_code == 400 and "keeps at least one photo" in last.get_data(as_text=True)
     assert _count(EntryAttachment) == 1
-    assert client.post(f"/entries/{entry.id}/attachments/999999/remove").status_code == 404
 
 
 @pytest.mark.parametrize("payload, name, accepted", [
@@ -305,3 +307,42 @@ def test_pixel_bombs_are_refused_and_a_png_named_jpg_is_accepted_through_the_for
     if not accepted:
         assert "more than 40 megapixels" in response.get_data(as_text=True)
     assert _count(Blob) == (1 if accepted else 0)
+
+
+def _rendered_fields(page: str) -> set[str]:
+    """The names of the form fields a page really shows (what a browser would send)."""
+    return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', page))
+
+
+def test_a_reflection_saves_with_only_the_fields_its_page_shows(client, auth, team):
+    project, maya, _, _, _ = team
+    auth.as_user(maya)
+    page = client.get(f"/projects/{project.id}/entries/new?kind=reflection&phase=engage").get_data(as_text=True)
+    shown = _rendered_fields(page)
+    assert not {"element_key", "guiding_question", "competencies"} & shown
+    data = {"title": "My reflection", "body": "It matters to me.", "phase": "engage", "visibility": "private"}
+    assert set(data) <= shown
+    assert client.post(f"/projects/{project.id}/entries/new?kind=reflection", data=data).status_code == 302
+
+
+def test_a_note_saves_on_a_project_without_guiding_questions(client, auth, team):
+    project, maya, _, _, _ = team
+    auth.as_user(maya)
+    page = client.get(f"/projects/{project.id}/entries/new?kind=note").get_data(as_text=True)
+    assert "guiding_question" not in _rendered_fields(page)
+    data = {"title": "A note", "body": "Text", "phase": "engage", "visibility": "team", "element_key": ""}
+    assert client.post(f"/projects/{project.id}/entries/new?kind=note", data=data).status_code == 302
+
+
+def test_after_a_conflict_saving_the_form_again_works(app, client, auth, team):
+    project, maya, leo, _, _ = team
+    entry = factories.make_entry(project, maya)
+    auth.as_user(maya)
+    client.post(f"/entries/{entry.id}/edit", data=_note(body="Maya's text", version=1))
+    leo_client = app.test_client()
+    type(auth)(leo_client).as_user(leo)
+    conflict = leo_client.post(f"/entries/{entry.id}/edit", data=_note(body="Leo's text", version=1))
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', conflict.get_data(as_text=True)).group(1)
+    assert version == "2"
+    again = leo_client.post(f"/entries/{entry.id}/edit", data=_note(body="Both texts", version=version))
+    assert again.status_code == 302 and _entry().body == "Both texts"

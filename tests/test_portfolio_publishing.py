@@ -125,3 +125,18 @@ def test_public_documents_download_without_signing_in_once_published(app, auth, 
     _publish(app, auth, project, maya, teacher)
     assert f"/files/{file_id}" in anonymous.get(f"/showcase/{project.id}").get_data(as_text=True)
     assert anonymous.get(f"/files/{file_id}").data == factories.PDF
+
+
+def test_teacher_sees_publication_requests_on_home_and_board(client, auth, story):
+    project, maya, _, teacher = story
+    auth.as_user(maya)
+    client.post(f"/projects/{project.id}/publication/request", data={})
+    auth.as_user(teacher)
+    home = html.unescape(client.get("/home").get_data(as_text=True))
+    assert "Rain Catchers asks to publish its story" in home
+    board = client.get(f"/classes/{project.team.classroom_id}/board").get_data(as_text=True)
+    assert "Asks to publish its story" in board
+    stranger = factories.make_user("teacher")
+    factories.make_classroom(stranger)
+    auth.as_user(stranger)
+    assert "Rain Catchers" not in client.get("/home").get_data(as_text=True)

@@ -54,3 +54,20 @@ def test_students_own_portfolio_spans_their_projects(client, auth, project_with_
     page = client.get("/portfolio").get_data(as_text=True)
     assert "From the other class" in page and "Engage note by Maya" in page
     assert "Investigate link by Leo" not in page
+
+
+def test_choosing_an_active_chip_again_clears_it(client, auth, project_with_entries):
+    project, _, leo, teacher = project_with_entries
+    auth.as_user(teacher)
+    page = client.get(f"/projects/{project.id}/portfolio?phase=investigate&author={leo.id}").get_data(as_text=True)
+    assert f'href="/projects/{project.id}/portfolio?author={leo.id}" aria-current="true">Investigate' in page
+
+
+def test_a_web_address_without_https_gets_it(client, auth, project_with_entries):
+    project, maya, _, _ = project_with_entries
+    auth.as_user(maya)
+    response = client.post(f"/projects/{project.id}/entries/new?kind=link", data={
+        "title": "Video", "body": "", "phase": "engage", "visibility": "team", "element_key": "",
+        "link_url": "youtube.example/watch?v=1"})
+    assert response.status_code == 302
+    assert "https://youtube.example/watch?v=1" in client.get(response.headers["Location"]).get_data(as_text=True)

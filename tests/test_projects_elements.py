@@ -215,3 +215,17 @@ def test_project_page_shows_every_phase_tab(client, auth, team_project):
         page = client.get(f"/projects/{project.id}?phase={phase.value}")
         assert page.status_code == 200
     assert client.get(f"/projects/{project.id}?phase=nonsense").status_code == 200
+
+
+def test_after_a_question_conflict_saving_the_form_again_works(client, auth, team_project):
+    import re
+
+    project, maya, _, _ = team_project
+    question = factories.make_question(project, version=3)
+    auth.as_user(maya)
+    url = f"/projects/{project.id}/questions/{question.id}"
+    data = {"text": "Changed", "category": "", "priority": "", "findings": "", "summary": ""}
+    conflict = client.post(url, data={**data, "version": 2})
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', conflict.get_data(as_text=True)).group(1)
+    assert version == "3"
+    assert client.post(url, data={**data, "version": version}).status_code == 302

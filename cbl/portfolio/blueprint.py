@@ -8,12 +8,12 @@ from sqlalchemy.orm import joinedload
 
 from cbl.competencies.queries import competency_choices
 from cbl.extensions import db
-from cbl.permissions import can_edit_entry, can_edit_project, get_visible, visible_entries
+from cbl.permissions import can_edit_entry, can_edit_project, get_visible, taught_classroom_ids, visible_entries
 from cbl.portfolio import publishing, queries
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
-from cbl.portfolio.models import Entry, EntryKind, Visibility
+from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
-from cbl.projects.hooks import project_page_extra
+from cbl.projects.hooks import board_extra, project_page_extra, teacher_home_extra
 from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
 from cbl.teams.models import Team
 
@@ -61,6 +61,14 @@ def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None, fo
         questions=questions,
         visibilities=[(v.value, VISIBILITY_LABELS[v]) for v in visibilities],
         competencies=competency_choices())
+    # A field the page does not show is not sent back, so it must not be checked either.
+    unused = {"link_url": kind is not EntryKind.LINK, "document": kind is not EntryKind.FILE,
+              "photos": kind is not EntryKind.IMAGE,
+              "element_key": kind is EntryKind.REFLECTION, "competencies": kind is EntryKind.REFLECTION,
+              "guiding_question": kind is EntryKind.REFLECTION or not questions}
+    for name, drop in unused.items():
+        if drop:
+            delattr(form, name)
     return form
 
 
@@ -78,6 +86,28 @@ def _project_page(project: Project, *, member: bool, shown_phase: Phase, **_know
         "own_reflection": queries.own_reflection(current_user, project, shown_phase) if member else None,
         "kind_labels": KIND_LABELS,
     }
+
+
+def _publication_requests():
+    return (select(Publication).where(Publication.status == PublicationStatus.REQUESTED)
+            .join(Project, Project.id == Publication.project_id).join(Team, Team.id == Project.team_id)
+            .options(joinedload(Publication.project).joinedload(Project.team),
+                     joinedload(Publication.project).joinedload(Project.challenge)))
+
+
+@board_extra
+def _board(*, classroom, **_known) -> dict:
+    """Publication requests waiting on the class board, by project."""
+    waiting = db.session.scalars(_publication_requests().where(Team.classroom_id == classroom.id))
+    return {"publication_requests": {publication.project_id: publication for publication in waiting}}
+
+
+@teacher_home_extra
+def _teacher_home(*, user, **_known) -> dict:
+    """Publication requests waiting in the classes the teacher teaches."""
+    return {"publication_requests": list(db.session.scalars(
+        _publication_requests().where(Team.classroom_id.in_(taught_classroom_ids(user)))
+        .order_by(Publication.requested_at)))}
 
 
 @bp.record_once

@@ -7,7 +7,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from cbl.formtools import Form, choices
-from cbl.projects.forms import MAX_VERSION, TEXT_LIMIT, web_address
+from cbl.projects.forms import MAX_VERSION, TEXT_LIMIT, web_address, with_scheme
 from cbl.portfolio.models import Visibility
 from cbl.teams.forms import MultiCheckboxField
 
@@ -42,6 +42,7 @@ class EntryForm(Form):
     body = TextAreaField(_l("Text"), validators=[Length(max=TEXT_LIMIT)],
                          description=_l("Markdown works: **bold**, *italic*, lists, [links](https://…)."))
     link_url = URLField(_l("Web address"), validators=[Optional(), Length(max=500), web_address],
+                        filters=[with_scheme],
                         description=_l("A video, a recording, a web page: shown as a link, never embedded."))
     phase = SelectField(_l("Phase"))
     element_key = SelectField(_l("Element it documents (optional)"))

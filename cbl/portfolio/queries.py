@@ -47,6 +47,10 @@ class TimelineFilter:
                 entry_competency.c.competency_id.in_(with_descendants(self.competency_id)))))
         return stmt
 
+    def without(self, name: str) -> dict:
+        """The query arguments with one filter taken off."""
+        return {key: value for key, value in self.as_args().items() if key != name}
+
     def as_args(self) -> dict:
         return {key: value for key, value in (("phase", self.phase and self.phase.value),
                                               ("kind", self.kind and self.kind.value),

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from cbl.accounts.models import User
 from cbl.competencies.models import Competency
 from cbl.dbtypes import utcnow
-from cbl.errors import EditConflict, NotFound, ValidationFailed
+from cbl.errors import EditConflict, ValidationFailed
 from cbl.extensions import db
 from cbl.files import ProcessedFile
 from cbl.images import ProcessedImage
@@ -111,10 +111,15 @@ def create_entry(project: Project, author: User, kind: EntryKind, fields: EntryF
 
 
 def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFields,
-                 images: list[NewImage] = (), document: ProcessedFile | None = None) -> Entry:
+                 images: list[NewImage] = (), document: ProcessedFile | None = None,
+                 remove_attachment_ids: list[int] = ()) -> Entry:
     """Save a new revision if nobody saved since ``base_version``; otherwise raise
-    EditConflict carrying both texts. Raises ValidationFailed as :func:`create_entry`."""
+    EditConflict carrying both texts. Photos listed in ``remove_attachment_ids`` are taken
+    off (a photo entry keeps at least one). Raises ValidationFailed as :func:`create_entry`."""
     _check(entry.project, entry.kind, fields)
+    removing = [a for a in entry.attachments if a.id in set(remove_attachment_ids)]
+    if entry.kind is EntryKind.IMAGE and len(entry.attachments) - len(removing) + len(images) < 1:
+        raise ValidationFailed(_("A photo entry keeps at least one photo."), field="photos")
     claimed = db.session.execute(
         update(Entry).where(Entry.id == entry.id, Entry.version == base_version)
         .values(version=Entry.version + 1, updated_at=utcnow()).execution_options(synchronize_session=False))
@@ -130,10 +135,18 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     replaced = [(f.sha256, f.storage_key) for f in entry.files] if document is not None else []
     if document is not None:
         entry.files.clear()
+    removed_blob_ids = [a.blob_id for a in removing]
+    for attachment in removing:
+        entry.attachments.remove(attachment)
     written = _attach(entry, images)
     written.update(_attach_document(entry, document))
     touch(entry.project)
+    db.session.flush()
+    orphans = _unreferenced_blobs(removed_blob_ids)
+    for blob in orphans:
+        db.session.delete(blob)
     _commit_or_remove(written)
+    _remove_files(orphans)
     _remove_unused_documents(replaced)
     return entry
 
@@ -151,22 +164,6 @@ def delete_entry(entry: Entry) -> None:
     db.session.commit()
     _remove_files(orphans)
     _remove_unused_documents(documents)
-
-
-def remove_attachment(entry: Entry, attachment_id: int) -> None:
-    """Take one photo off an entry (kept in storage while another entry shows it)."""
-    attachment = next((a for a in entry.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        raise NotFound()
-    if entry.kind is EntryKind.IMAGE and len(entry.attachments) == 1:
-        raise ValidationFailed(_("A photo entry keeps at least one photo."))
-    entry.attachments.remove(attachment)
-    db.session.flush()
-    orphans = _unreferenced_blobs([attachment.blob_id])
-    for blob in orphans:
-        db.session.delete(blob)
-    db.session.commit()
-    _remove_files(orphans)
 
 
 # --- images ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbl.accounts.models import Role
-from cbl.errors import EditConflict, NotFound, ValidationFailed
+from cbl.errors import EditConflict, ValidationFailed
 from cbl.extensions import db
 from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
@@ -69,20 +69,28 @@ def _kind_from_request() -> EntryKind:
     return kind
 
 
+def _data(form: EntryForm, name: str):
+    """A field's value, or None for a field this kind of entry does not have."""
+    field = getattr(form, name, None)
+    return field.data if field is not None else None
+
+
 def _fields(form: EntryForm, contributors: dict[int, str]) -> services.EntryFields:
+    element, question = _data(form, "element_key"), _data(form, "guiding_question")
+    competencies = _data(form, "competencies")
     return services.EntryFields(
         title=form.title.data or "", body=form.body.data or "", phase=Phase(form.phase.data),
         visibility=Visibility(form.visibility.data),
-        element_key=ElementKey(form.element_key.data) if form.element_key.data else None,
-        guiding_question_id=int(form.guiding_question.data) if form.guiding_question.data else None,
-        link_url=form.link_url.data or "", contributors=contributors,
-        competency_ids=list(form.competencies.data or []))
+        element_key=ElementKey(element) if element else None,
+        guiding_question_id=int(question) if question else None,
+        link_url=_data(form, "link_url") or "", contributors=contributors,
+        competency_ids=list(competencies) if competencies is not None else None)
 
 
 def _images(form: EntryForm) -> list[services.NewImage] | None:
     """Decode and clean every chosen photo; on a refused one, mark it and return None."""
     images, failed = [], False
-    for photo in form.photos:
+    for photo in getattr(form, "photos", None) or []:
         upload = photo.form.file.data
         if not upload or not getattr(upload, "filename", ""):
             continue
@@ -98,7 +106,7 @@ def _images(form: EntryForm) -> list[services.NewImage] | None:
 
 def _document(form: EntryForm) -> ProcessedFile | None | bool:
     """The chosen document, recognised; None when none was chosen; False when refused."""
-    upload = form.document.data
+    upload = _data(form, "document")
     if not upload or not getattr(upload, "filename", ""):
         return None
     try:
@@ -121,13 +129,15 @@ def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | Non
     try:
         return save(_fields(form, contributors), images, document), None
     except ValidationFailed as err:
-        target = getattr(form, {"photos": "title", "contributors": "title", "guiding_question_id":
-                                "guiding_question"}.get(err.field or "", err.field or "title"), form.title)
-        if target is form.photos:
-            target = form.title
+        if err.field == "photos" and getattr(form, "photos", None):
+            target = form.photos[0].form.file
+        else:
+            target = getattr(form, {"contributors": "title", "guiding_question_id": "guiding_question"}.get(
+                err.field or "", err.field or "title"), None) or form.title
         target.errors = list(target.errors) + [str(err)]
     except EditConflict as conflict:
-        form.version.data = conflict.current_version
+        # The form is shown again with the saved version's number, so saving it again works.
+        form.version.data, form.version.raw_data = conflict.current_version, [str(conflict.current_version)]
         return None, conflict
     return None, None
 
@@ -166,7 +176,7 @@ def _prefill(form: EntryForm, project: Project, kind: EntryKind) -> None:
     form.phase.data = phase if phase in {p.value for p in Phase} else project.phase.value
     form.visibility.data = (Visibility.PRIVATE if kind is EntryKind.REFLECTION else Visibility.TEAM).value
     question = request.args.get("question", "")
-    if question in {value for value, _label, *_rest in form.guiding_question.choices}:
+    if form.guiding_question is not None and question in {c.value for c in form.guiding_question.choices}:
         form.guiding_question.data = question
     if kind is EntryKind.REFLECTION:
         form.title.data = _("My reflection on %(phase)s", phase=PHASE_LABELS[Phase(form.phase.data)])
@@ -197,11 +207,15 @@ def edit(entry_id: int):
     members = queries.team_members(project)
     if request.method == "GET":
         form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
-        form.element_key.data = entry.element_key.value if entry.element_key else ""
-        form.guiding_question.data = str(entry.guiding_question_id or "")
-        form.competencies.data = [c.id for c in entry.competencies]
+        if form.element_key is not None:
+            form.element_key.data = entry.element_key.value if entry.element_key else ""
+        if form.guiding_question is not None:
+            form.guiding_question.data = str(entry.guiding_question_id or "")
+        if form.competencies is not None:
+            form.competencies.data = [c.id for c in entry.competencies]
+    removed = [int(v) for v in request.form.getlist("remove_photo") if v.isdigit()]
     saved, conflict = _save(form, project, members, lambda fields, images, document: services.update_entry(
-        entry, current_user, form.version.data or 0, fields, images, document))
+        entry, current_user, form.version.data or 0, fields, images, document, remove_attachment_ids=removed))
     if saved is not None:
         flash(_("Entry saved."), "success")
         return redirect(url_for("portfolio.detail", entry_id=entry.id))
@@ -220,22 +234,6 @@ def delete(entry_id: int):
         services.delete_entry(entry)
         flash(_("Entry deleted."), "success")
     return redirect(url_for("portfolio.timeline", project_id=project_id))
-
-
-@bp.post("/entries/<int:entry_id>/attachments/<int:attachment_id>/remove")
-@login_required
-def remove_attachment(entry_id: int, attachment_id: int):
-    entry = load_editable_entry(entry_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            services.remove_attachment(entry, attachment_id)
-        except NotFound:
-            abort(404)
-        except ValidationFailed as err:
-            flash(str(err), "error")
-        else:
-            flash(_("Photo removed."), "success")
-    return redirect(url_for("portfolio.edit", entry_id=entry.id))
 
 
 @bp.get("/entries/<int:entry_id>/revisions")

@@ -110,7 +110,7 @@ def edit_question(project_id: int, question_id: int):
             getattr(form, err.field or "text").errors = [str(err)]
         except EditConflict as err:
             conflict = err
-            form.version.data = err.current_version
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Guiding question saved."), "success")
             return _back(project, Phase.INVESTIGATE, "#matrix")

@@ -15,6 +15,15 @@ TEXT_LIMIT = 20_000
 MAX_VERSION = 2**31 - 1  # a version number beyond this came from a tampered form
 
 
+def with_scheme(value):
+    """A web address typed without its scheme ("example.org/page") gets https://."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value and "://" not in value and ":" not in value.split("/")[0] and "." in value.split("/")[0]:
+            return "https://" + value
+    return value
+
+
 def web_address(form, field) -> None:
     value = (field.data or "").strip()
     if value and not value.lower().startswith(("http://", "https://")):
@@ -77,7 +86,8 @@ class ActivityForm(Form):
                       default="activity")
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     details = TextAreaField(_l("Details"), validators=[Length(max=TEXT_LIMIT)])
-    url = URLField(_l("Web address (optional)"), validators=[Optional(), Length(max=500), web_address])
+    url = URLField(_l("Web address (optional)"), validators=[Optional(), Length(max=500), web_address],
+                   filters=[with_scheme])
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 

@@ -27,3 +27,36 @@ def project_page_context(project: Project, **known) -> dict:
     for function in _project_page_extras:
         context.update(function(project, **known))
     return context
+
+
+# The class board and the teacher's home: function(classroom=…) / function(user=…) -> dict.
+_board_extras: list[Callable[..., dict]] = []
+_teacher_home_extras: list[Callable[..., dict]] = []
+
+
+def board_extra(function: Callable[..., dict]) -> Callable[..., dict]:
+    """Register extra template variables for the class board (a decorator)."""
+    if function not in _board_extras:
+        _board_extras.append(function)
+    return function
+
+
+def teacher_home_extra(function: Callable[..., dict]) -> Callable[..., dict]:
+    """Register extra template variables for the teacher's home page (a decorator)."""
+    if function not in _teacher_home_extras:
+        _teacher_home_extras.append(function)
+    return function
+
+
+def board_context(**known) -> dict:
+    context: dict = {}
+    for function in _board_extras:
+        context.update(function(**known))
+    return context
+
+
+def teacher_home_context(**known) -> dict:
+    context: dict = {}
+    for function in _teacher_home_extras:
+        context.update(function(**known))
+    return context

@@ -38,7 +38,8 @@ def home():
     classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
     pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
     return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
-                           decision_form=DecisionForm())
+                           decision_form=DecisionForm(),
+                           **(hooks.teacher_home_context(user=current_user) if role is Role.TEACHER else {}))
 
 
 def _challenge_fields(form: ChallengeForm) -> dict:
@@ -96,7 +97,8 @@ def board(classroom_id: int):
     challenges = classroom.challenges
     return render_template("projects/board.html", classroom=classroom, challenges=challenges,
                            board=queries.class_board(classroom), decision_form=DecisionForm(),
-                           may_decide=current_user.role is Role.TEACHER)
+                           may_decide=current_user.role is Role.TEACHER,
+                           **hooks.board_context(classroom=classroom))
 
 
 def render_project(project: Project, status: int = 200, **overrides):
