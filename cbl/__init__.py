@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from cbl import config as config_module
 from cbl.extensions import babel, csrf, db, login_manager, migrate
@@ -34,6 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _fill_runtime_defaults(app)
 
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.url_map.converters["int"] = BoundedInt
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -44,6 +47,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.register(app)
     permissions.register_template_helpers(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in every route stops at the largest id a database column holds, so an
+    absurd id in a URL is simply not found instead of overflowing the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _fill_runtime_defaults(app: Flask) -> None:

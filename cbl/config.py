@@ -14,7 +14,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SECRET_KEY: str | None = None  # generated into instance/secret_key when unset
     UPLOAD_FOLDER: str | None = None  # instance/uploads when unset
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # One form may carry several photos of up to 20 MB each (see portfolio.forms.MAX_PHOTOS).
+    MAX_CONTENT_LENGTH = 105 * 1024 * 1024
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which ends at sign-out
     SESSION_COOKIE_HTTPONLY = True

@@ -14,7 +14,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("You can see this page, but you may not do that here.")),
         404: (_("Page not found"), _("There is nothing here, or you do not have access to it.")),
         405: (_("Not allowed"), _("That page cannot be used this way.")),
-        413: (_("Too large"), _("What you sent is too large. Please send something smaller.")),
+        413: (_("Too large"), _("What you sent is too large, so nothing was saved. Please go back and send "
+                                 "fewer or smaller files at once.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("We could not finish that. Nothing you had saved before was lost; please try again.")),
     }

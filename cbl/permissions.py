@@ -154,8 +154,29 @@ def published_project_ids() -> Select:
 
 
 def public_entries() -> Select:
-    """What anyone, signed in or not, may see: ``public`` entries of published projects."""
-    return select(Entry).where(Entry.visibility == Visibility.PUBLIC, Entry.project_id.in_(published_project_ids()))
+    """What anyone, signed in or not, may see: ``public`` entries of published projects, as
+    the teacher approved them. An entry made public or changed after the approval waits for
+    the teacher to publish the changes."""
+    approved = (select(Publication.project_id, Publication.published_at)
+                .where(Publication.status == PublicationStatus.PUBLISHED).subquery())
+    return (select(Entry).join(approved, approved.c.project_id == Entry.project_id)
+            .where(Entry.visibility == Visibility.PUBLIC, Entry.updated_at <= approved.c.published_at))
+
+
+def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, ...]:
+    """The visibility levels at which ``user`` could read ``entry``: used to show only the
+    earlier versions that were already shared that widely when they were saved."""
+    if _is_anonymous(user):
+        return (Visibility.PUBLIC,)
+    if entry.author_id == user.id or is_teacher_of(user, entry.project.team.classroom_id):
+        return tuple(Visibility)
+    if user.role is Role.ADMIN:
+        return tuple(Visibility) if entry.kind is not EntryKind.REFLECTION else tuple(Visibility)[1:]
+    if user.role is Role.PARTNER:
+        return PARTNER_VISIBLE
+    if is_team_member(user, entry.project.team_id):
+        return (Visibility.TEAM, *CLASS_VISIBLE)
+    return CLASS_VISIBLE
 
 
 def get_visible(stmt: Select, model: type, object_id: int) -> Any:
@@ -206,15 +227,17 @@ def can_decide_phase(user: User | None, project: Project) -> bool:
 
 
 def can_edit_entry(user: User | None, entry: Entry) -> bool:
-    """The author always; teammates for entries the team can see; the class's teachers
-    for everything but a student's reflection, which stays the student's own words."""
+    """The author always; teammates for entries the team can see and the class's teachers,
+    except for a reflection, which only its author changes."""
     if _is_anonymous(user):
         return False
     if entry.author_id == user.id:
         return True
+    if entry.kind is EntryKind.REFLECTION:
+        return False  # a reflection stays its author's own words, even when shared
     if entry.visibility is not Visibility.PRIVATE and is_team_member(user, entry.project.team_id):
         return True
-    return entry.kind is not EntryKind.REFLECTION and is_teacher_of(user, entry.project.team.classroom_id)
+    return is_teacher_of(user, entry.project.team.classroom_id)
 
 
 def can_request_publication(user: User | None, project: Project) -> bool:

@@ -63,8 +63,9 @@ def test_oversize_request_gets_a_clear_413(app, client):
     world = build_world()
     Auth(client).as_user(world["visitors"]["student_own"])
     project_id = world["params"]["project_id"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     response = client.post(f"/projects/{project_id}/elements/analysis",
-                           data={"body": "x" * (26 * 1024 * 1024), "version": "0"})
+                           data={"body": "x" * (2 * 1024 * 1024), "version": "0"})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
     assert db.session.query(ProjectElement).filter_by(key=ElementKey.ANALYSIS).count() == 0

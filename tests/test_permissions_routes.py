@@ -106,6 +106,7 @@ EXPECTED: dict[str, dict] = {
     "portfolio.publication": READ_PROJECT,
     "portfolio.request_publication": REQUEST_PHASE,
     "portfolio.decide_publication": DECIDE_PHASE,
+    "portfolio.publish_changes": DECIDE_PHASE,
     "portfolio.withdraw_publication": _row(student_own=OK, student_other=403, teacher=OK, teacher_other=404,
                                            partner=403, admin=403),
     "portfolio.showcase": PUBLIC,

@@ -58,7 +58,8 @@ def test_sharing_a_reflection_with_the_team(app, client, auth, team):
     entry = db.session.scalar(select(Entry))
     auth.as_user(leo)
     assert client.get(f"/entries/{entry.id}").status_code == 200
-    assert client.get(f"/entries/{entry.id}/edit").status_code == 200
+    assert client.get(f"/entries/{entry.id}/edit").status_code == 403  # only its author changes it
+    assert client.post(f"/entries/{entry.id}/delete").status_code == 403
 
 
 def test_a_reflection_cannot_be_shown_beyond_the_team(client, auth, team):

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,7 +10,7 @@ from cbl.accounts import services
 from cbl.accounts.forms import ActiveForm, CreateUserForm, LoginForm, PasswordChangeForm, ProfileForm
 from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
-from cbl.extensions import db
+from cbl.paging import paginate
 from cbl.permissions import role_required
 
 bp = Blueprint("accounts", __name__)
@@ -91,7 +91,7 @@ def change_password():
 @admin_bp.get("/users")
 @role_required(Role.ADMIN)
 def users():
-    page = db.paginate(services.list_users_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(services.list_users_query())
     return render_template("admin/users.html", page=page, form=CreateUserForm(), active_form=ActiveForm())
 
 
@@ -108,7 +108,7 @@ def create_user():
         else:
             flash(_("Account created for %(name)s.", name=user.display_name), "success")
             return redirect(url_for("admin.users"))
-    page = db.paginate(services.list_users_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(services.list_users_query())
     return render_template("admin/users.html", page=page, form=form, active_form=ActiveForm()), 400
 
 

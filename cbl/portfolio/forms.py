@@ -11,7 +11,7 @@ from cbl.projects.forms import MAX_VERSION, TEXT_LIMIT, web_address, with_scheme
 from cbl.portfolio.models import Visibility
 from cbl.teams.forms import MultiCheckboxField
 
-MAX_PHOTOS = 10
+MAX_PHOTOS = 5  # at 20 MB each, within the request limit of config.MAX_CONTENT_LENGTH
 CONTRIBUTION_LIMIT = 200
 
 VISIBILITY_LABELS = {

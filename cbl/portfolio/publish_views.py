@@ -1,6 +1,6 @@
 """The public showcase, and the team's request to appear in it."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
+from cbl.paging import paginate
 from cbl.permissions import (can_decide_publication, can_request_publication, public_entries, published_project_ids,
                              visible_entries)
 from cbl.portfolio import publishing
@@ -34,6 +35,7 @@ def publication(project_id: int):
     return render_template(
         "portfolio/publication.html", project=project, publication=publishing.get_publication(project),
         public_entries=entries, covers=publishing.public_photos(project), empty=EmptyForm(),
+        changed=publishing.changed_since_publication(project),
         may_request=can_request_publication(current_user, project),
         may_decide=can_decide_publication(current_user, project))
 
@@ -46,9 +48,9 @@ def request_publication(project_id: int):
         abort(403)
     if EmptyForm().validate_on_submit():
         cover = request.form.get("cover", "")
+        cover_id = int(cover) if cover.isascii() and cover.isdecimal() and len(cover) < 10 else None
         try:
-            publishing.request_publication(project, current_user, request.form.get("note", "")[:2000],
-                                           int(cover) if cover.isdigit() else None)
+            publishing.request_publication(project, current_user, request.form.get("note", "")[:2000], cover_id)
         except ValidationFailed as err:
             flash(str(err), "error")
         else:
@@ -77,6 +79,23 @@ def decide_publication(project_id: int):
     return _back(project)
 
 
+@bp.post("/projects/<int:project_id>/publication/changes")
+@login_required
+def publish_changes(project_id: int):
+    """The teacher publishes what the team changed since the story was approved."""
+    project = load_project(project_id)
+    if not can_decide_publication(current_user, project):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            publishing.publish_changes(project, current_user)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("The changes are public now."), "success")
+    return _back(project)
+
+
 @bp.post("/projects/<int:project_id>/publication/withdraw")
 @login_required
 def withdraw_publication(project_id: int):
@@ -101,8 +120,14 @@ def showcase():
                      joinedload(Publication.project).joinedload(Project.team),
                      joinedload(Publication.cover).joinedload(EntryAttachment.blob))
             .order_by(Publication.published_at.desc(), Publication.id.desc()))
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("portfolio/showcase.html", page=page)
+    page = paginate(stmt)
+    # A cover is shown only while its entry is still public.
+    cover_ids = [p.cover_attachment_id for p in page.items if p.cover_attachment_id]
+    shown_covers = set(db.session.scalars(
+        select(EntryAttachment.id).where(EntryAttachment.id.in_(cover_ids),
+                                         EntryAttachment.entry_id.in_(public_entries().with_only_columns(Entry.id)))
+    )) if cover_ids else set()
+    return render_template("portfolio/showcase.html", page=page, shown_covers=shown_covers)
 
 
 @bp.get("/showcase/<int:project_id>")

@@ -74,3 +74,26 @@ def unpublish(project: Project, acting: User) -> Publication:
     publication.decided_by_id, publication.decided_at = acting.id, utcnow()
     db.session.commit()
     return publication
+
+
+def changed_since_publication(project: Project) -> list[Entry]:
+    """Public entries made or changed after the teacher approved the story: they are not
+    shown until the teacher publishes the changes."""
+    publication = get_publication(project)
+    if publication is None or publication.status is not PublicationStatus.PUBLISHED:
+        return []
+    return list(db.session.scalars(select(Entry).where(
+        Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC,
+        Entry.updated_at > publication.published_at).order_by(Entry.updated_at)))
+
+
+def publish_changes(project: Project, teacher: User) -> Publication:
+    """The teacher approves what changed since publication. Raises ValidationFailed when the
+    story is not published."""
+    publication = get_publication(project)
+    if publication is None or publication.status is not PublicationStatus.PUBLISHED:
+        raise ValidationFailed(_("This story is not published."))
+    publication.published_at = utcnow()
+    publication.decided_by_id, publication.decided_at = teacher.id, utcnow()
+    db.session.commit()
+    return publication

@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from cbl.accounts.models import User
 from cbl.competencies.models import Competency
 from cbl.dbtypes import utcnow
-from cbl.errors import EditConflict, ValidationFailed
+from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.files import ProcessedFile
 from cbl.images import ProcessedImage
@@ -33,6 +34,7 @@ class EntryFields:
     guiding_question_id: int | None = None
     link_url: str = ""
     contributors: dict[int, str] | None = None  # user id -> what they did
+    contributor_scope: set[int] | None = None  # who the form offered (the team's members then)
     competency_ids: list[int] | None = None
 
 
@@ -74,12 +76,16 @@ def _apply(entry: Entry, fields: EntryFields) -> None:
     if fields.competency_ids is not None:
         ids = set(fields.competency_ids)
         entry.competencies = list(db.session.scalars(select(Competency).where(Competency.id.in_(ids)))) if ids else []
-    wanted = fields.contributors or {}
+    if fields.contributors is None:
+        return
+    wanted = dict(fields.contributors)
+    offered = fields.contributor_scope
     for contributor in list(entry.contributors):
-        if contributor.user_id not in wanted:
-            entry.contributors.remove(contributor)
-        else:
+        if contributor.user_id in wanted:
             contributor.contribution = wanted.pop(contributor.user_id).strip()
+        elif offered is None or contributor.user_id in offered:
+            # Someone who has left the team was not on the form: their credit stays.
+            entry.contributors.remove(contributor)
     for user_id, contribution in wanted.items():
         entry.contributors.append(EntryContributor(user_id=user_id, contribution=contribution.strip()))
 
@@ -126,6 +132,8 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     if claimed.rowcount != 1:
         db.session.rollback()
         current = db.session.get(Entry, entry.id)
+        if current is None:
+            raise NotFound()
         raise EditConflict(_("Someone else saved this entry while you were editing. Their version is saved; "
                              "yours is in the form below."),
                            current_text=current.body, your_text=fields.body, current_version=current.version)
@@ -173,15 +181,26 @@ def _attach(entry: Entry, images: list[NewImage]) -> dict[str, list[str]]:
     written per content hash, so that a failed commit can remove them again."""
     written: dict[str, list[str]] = {}
     position = len(entry.attachments)
-    for new in images:
-        blob = db.session.scalar(select(Blob).where(Blob.sha256 == new.image.sha256))
-        if blob is None:
-            blob, keys = _store(new.image)
-            written[new.image.sha256] = keys
-            db.session.add(blob)
-        entry.attachments.append(EntryAttachment(blob=blob, alt_text=new.alt_text.strip(), position=position))
-        position += 1
+    try:
+        for new in images:
+            blob = db.session.scalar(select(Blob).where(Blob.sha256 == new.image.sha256))
+            if blob is None:
+                blob, keys = _store(new.image)
+                written[new.image.sha256] = keys
+                db.session.add(blob)
+            entry.attachments.append(EntryAttachment(blob=blob, alt_text=new.alt_text.strip(), position=position))
+            position += 1
+    except Exception:
+        db.session.rollback()
+        _delete_keys(key for keys in written.values() for key in keys)
+        raise
     return written
+
+
+def _delete_keys(keys) -> None:
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)
 
 
 def _attach_document(entry: Entry, document: ProcessedFile | None) -> dict[str, list[str]]:
@@ -191,8 +210,9 @@ def _attach_document(entry: Entry, document: ProcessedFile | None) -> dict[str, 
     key = blob_key(document.sha256, "file", document.extension)
     storage = get_storage()
     already = storage.exists(key)
-    if not already:
-        storage.put(key, document.data)
+    # Written again even when present (an atomic replace of the same bytes), so a delete
+    # of the last other entry using it, running at this moment, cannot leave us without it.
+    storage.put(key, document.data)
     entry.files.append(EntryFile(sha256=document.sha256, storage_key=key, filename=document.filename,
                                  content_type=document.content_type, size=len(document.data)))
     return {} if already else {document.sha256: [key]}
@@ -202,10 +222,11 @@ def _remove_unused_documents(stored: list[tuple[str, str]]) -> None:
     """Delete stored documents, given as (content hash, storage key), that no entry uses."""
     if not stored:
         return
-    used = set(db.session.scalars(select(EntryFile.sha256).where(EntryFile.sha256.in_([s for s, _ in stored]))))
+    keys = [key for _, key in stored]
+    used = set(db.session.scalars(select(EntryFile.storage_key).where(EntryFile.storage_key.in_(keys))))
     storage = get_storage()
-    for sha256, key in stored:
-        if sha256 not in used:
+    for key in keys:
+        if key not in used:
             storage.delete(key)
 
 
@@ -235,17 +256,22 @@ def _commit_or_remove(written: dict[str, list[str]]) -> None:
     (unless another save stored the same photo meanwhile: its files are the same)."""
     try:
         db.session.commit()
-    except Exception:
+    except Exception as err:
         db.session.rollback()
-        if written:
-            kept = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(written))))
-            kept |= set(db.session.scalars(select(EntryFile.sha256).where(EntryFile.sha256.in_(written))))
-            storage = get_storage()
-            for sha256, keys in written.items():
-                if sha256 not in kept:
-                    for key in keys:
-                        storage.delete(key)
+        _forget_written(written)
+        if isinstance(err, IntegrityError):
+            # Another save changed the same photo or document at this very moment.
+            raise ValidationFailed(_("Someone else was saving the same file just now. Please save again.")) from err
         raise
+
+
+def _forget_written(written: dict[str, list[str]]) -> None:
+    """Remove the files a failed save wrote, unless another save stored the same content."""
+    if not written:
+        return
+    kept = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(written))))
+    kept |= set(db.session.scalars(select(EntryFile.sha256).where(EntryFile.sha256.in_(written))))
+    _delete_keys(key for sha256, keys in written.items() if sha256 not in kept for key in keys)
 
 
 def _unreferenced_blobs(blob_ids: list[int]) -> list[Blob]:

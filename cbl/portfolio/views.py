@@ -2,18 +2,19 @@
 
 import difflib
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbl.accounts.models import Role
-from cbl.errors import EditConflict, ValidationFailed
+from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.paging import paginate
 from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
-from cbl.permissions import role_required
+from cbl.permissions import readable_visibilities, role_required
 from cbl.portfolio import queries, services
 from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editable_entry, load_entry,
                                      may_add_entries)
@@ -37,7 +38,7 @@ def _filters() -> queries.TimelineFilter:
 
 
 def _page(stmt):
-    return db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False, max_per_page=100)
+    return paginate(stmt)
 
 
 @bp.get("/projects/<int:project_id>/portfolio")
@@ -75,7 +76,7 @@ def _data(form: EntryForm, name: str):
     return field.data if field is not None else None
 
 
-def _fields(form: EntryForm, contributors: dict[int, str]) -> services.EntryFields:
+def _fields(form: EntryForm, contributors: dict[int, str], offered: set[int]) -> services.EntryFields:
     element, question = _data(form, "element_key"), _data(form, "guiding_question")
     competencies = _data(form, "competencies")
     return services.EntryFields(
@@ -83,7 +84,7 @@ def _fields(form: EntryForm, contributors: dict[int, str]) -> services.EntryFiel
         visibility=Visibility(form.visibility.data),
         element_key=ElementKey(element) if element else None,
         guiding_question_id=int(question) if question else None,
-        link_url=_data(form, "link_url") or "", contributors=contributors,
+        link_url=_data(form, "link_url") or "", contributors=contributors, contributor_scope=offered,
         competency_ids=list(competencies) if competencies is not None else None)
 
 
@@ -127,7 +128,7 @@ def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | Non
     if images is None or document is False:
         return None, None
     try:
-        return save(_fields(form, contributors), images, document), None
+        return save(_fields(form, contributors, {m.id for m in members}), images, document), None
     except ValidationFailed as err:
         if err.field == "photos" and getattr(form, "photos", None):
             target = form.photos[0].form.file
@@ -135,6 +136,8 @@ def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | Non
             target = getattr(form, {"contributors": "title", "guiding_question_id": "guiding_question"}.get(
                 err.field or "", err.field or "title"), None) or form.title
         target.errors = list(target.errors) + [str(err)]
+    except NotFound:
+        abort(404)  # deleted by someone else while this form was open
     except EditConflict as conflict:
         # The form is shown again with the saved version's number, so saving it again works.
         form.version.data, form.version.raw_data = conflict.current_version, [str(conflict.current_version)]
@@ -241,9 +244,12 @@ def delete(entry_id: int):
 def revisions(entry_id: int):
     """Every saved version of the entry: who saved it, when, and what changed."""
     entry = load_entry(entry_id)
+    # Only versions that were shared at least as widely as this reader may see.
     history = list(db.session.scalars(
         select(EntryRevision).options(joinedload(EntryRevision.editor))
-        .where(EntryRevision.entry_id == entry.id).order_by(EntryRevision.number.desc())))
+        .where(EntryRevision.entry_id == entry.id,
+               EntryRevision.visibility.in_(readable_visibilities(current_user, entry)))
+        .order_by(EntryRevision.number.desc())))
     changes = {}
     for newer, older in zip(history, history[1:] + [None]):
         changes[newer.number] = _changes(older, newer)
