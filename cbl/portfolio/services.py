@@ -113,6 +113,7 @@ def create_entry(project: Project, author: User, kind: EntryKind, fields: EntryF
     written.update(_attach_document(entry, document))
     touch(project)
     _commit_or_remove(written)
+    _ensure_stored(document)
     return entry
 
 
@@ -156,6 +157,7 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     _commit_or_remove(written)
     _remove_files(orphans)
     _remove_unused_documents(replaced)
+    _ensure_stored(document)
     return entry
 
 
@@ -216,6 +218,17 @@ def _attach_document(entry: Entry, document: ProcessedFile | None) -> dict[str, 
     entry.files.append(EntryFile(sha256=document.sha256, storage_key=key, filename=document.filename,
                                  content_type=document.content_type, size=len(document.data)))
     return {} if already else {document.sha256: [key]}
+
+
+def _ensure_stored(document: ProcessedFile | None) -> None:
+    """After committing, make sure the document is still in storage: a delete of the last
+    other entry using the same bytes may have removed it in the meantime."""
+    if document is None:
+        return
+    key = blob_key(document.sha256, "file", document.extension)
+    storage = get_storage()
+    if not storage.exists(key):
+        storage.put(key, document.data)
 
 
 def _remove_unused_documents(stored: list[tuple[str, str]]) -> None:
