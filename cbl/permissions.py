@@ -98,6 +98,7 @@ def visible_teams(user: User | None) -> Select:
 
 
 def visible_challenges(user: User | None) -> Select:
+    """Challenges of the classes the user may open."""
     return select(Challenge).where(
         Challenge.classroom_id.in_(visible_classrooms(user).with_only_columns(Classroom.id))
     )
@@ -191,6 +192,7 @@ def get_visible(stmt: Select, model: type, object_id: int) -> Any:
 # --- predicates --------------------------------------------------------------------------
 
 def is_teacher_of(user: User | None, classroom_id: int) -> bool:
+    """Whether the user teaches this class."""
     if _is_anonymous(user) or user.role is not Role.TEACHER:
         return False
     return bool(db.session.scalar(select(exists().where(
@@ -198,6 +200,7 @@ def is_teacher_of(user: User | None, classroom_id: int) -> bool:
 
 
 def is_team_member(user: User | None, team_id: int) -> bool:
+    """Whether the user is a student member of this team."""
     if _is_anonymous(user) or user.role is not Role.STUDENT:
         return False
     return bool(db.session.scalar(select(exists().where(

@@ -38,6 +38,7 @@ def load_entry(entry_id: int) -> Entry:
 
 
 def load_editable_entry(entry_id: int) -> Entry:
+    """The entry if the visitor may change it: 404 when invisible, 403 when read-only."""
     entry = load_entry(entry_id)
     if not can_edit_entry(current_user, entry):
         abort(403)
@@ -49,10 +50,9 @@ def may_add_entries(project: Project) -> bool:
     return can_edit_project(current_user, project)
 
 
-def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None, formdata=None) -> EntryForm:
-    """The entry form with its choices filled from the project."""
-    kwargs = {} if formdata is None else {"formdata": formdata}
-    form = EntryForm(obj=entry, **kwargs) if entry is not None else EntryForm(**kwargs)
+def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None) -> EntryForm:
+    """The entry form for this kind of entry, with its choices filled from the project."""
+    form = EntryForm(obj=entry) if entry is not None else EntryForm()
     questions = [(str(q.id), q.text) for q in _questions(project)]
     visibilities = ((Visibility.PRIVATE, Visibility.TEAM) if kind is EntryKind.REFLECTION else tuple(Visibility))
     form.set_choices(

@@ -12,6 +12,7 @@ from cbl.projects.models import Project
 
 
 def get_publication(project: Project) -> Publication | None:
+    """The project's publication record, if the team ever asked to publish."""
     return db.session.scalar(select(Publication).where(Publication.project_id == project.id))
 
 

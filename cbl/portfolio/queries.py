@@ -81,6 +81,7 @@ def strands() -> list[Competency]:
 
 
 def recent_entries(user: User, project: Project, limit: int = 5) -> list[Entry]:
+    """The project's newest entries the user may see, for the project page."""
     return list(db.session.scalars(
         visible_entries(user).where(Entry.project_id == project.id).options(joinedload(Entry.author))
         .order_by(Entry.created_at.desc(), Entry.id.desc()).limit(limit)))
@@ -117,6 +118,7 @@ def class_reflections(classroom: Classroom, challenge: Challenge) -> list[Reflec
 
 
 def team_members(project: Project) -> list[User]:
+    """The project's team members by name (those offered as contributors)."""
     return list(db.session.scalars(
         select(User).join(TeamMember, TeamMember.user_id == User.id)
         .where(TeamMember.team_id == project.team_id).order_by(User.display_name)))
