@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
+    from cbl.feedback.views import bp as feedback_bp
     from cbl.main import bp as main_bp
     from cbl.portfolio import media_views, publish_views, views as portfolio_views  # noqa: F401  (routes register)
     from cbl.portfolio import export_views  # noqa: F401  (routes register)
@@ -106,5 +107,5 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.projects.blueprint import bp as projects_bp
     from cbl.teams.views import bp as teams_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp):
         app.register_blueprint(blueprint)

@@ -27,6 +27,17 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
     LANGUAGES = ("en", "es")
     PAGE_SIZE = 25
+    # Mail: written to instance/mail/ unless MAIL_SERVER is set (then SMTP).
+    MAIL_BACKEND: str | None = None
+    MAIL_FROM = "CBL Tracker <no-reply@localhost>"
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    # Community partners: how long an invitation link works, and how long access lasts.
+    INVITATION_DAYS = 30
+    PARTNER_ACCESS_DAYS = 90
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
 

@@ -3,6 +3,7 @@
 Its people and work are invented; any likeness to real people is accidental."""
 
 import io
+import secrets
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -14,6 +15,8 @@ from cbl.accounts.services import create_user
 from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
+from cbl.feedback.invitations import hash_token
+from cbl.feedback.models import Invitation
 from cbl.images import process_image
 from cbl.portfolio import publishing, services as portfolio
 from cbl.portfolio.models import EntryKind, Visibility
@@ -92,6 +95,12 @@ def _seed() -> None:
     publishing.request_publication(projects["Rain Catchers"], students["Rain Catchers"][0],
                                    "Can we share our research with the neighbourhood?", None)
     publishing.decide_publication(projects["Rain Catchers"], teacher, True, "Well told. Published!")
+    # Jordan was invited by Ms. Rivera and accepted; the link is spent.
+    invitation = Invitation(classroom_id=classroom.id, email=partner.email, token_hash=hash_token(secrets.token_urlsafe()),
+                            invited_by_id=teacher.id, projects=[projects["Rain Catchers"]],
+                            message="Jordan runs the city's water-saving programme and offered to advise a team.",
+                            expires_at=utcnow() + timedelta(days=30), accepted_at=utcnow(), accepted_by_id=partner.id)
+    db.session.add(invitation)
     db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
 

@@ -138,3 +138,18 @@ def make_entry(project: Project, author: User, *, kind: str = "note", title: str
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_invitation(classroom: Classroom, *projects: Project, email: str = "partner@business.example",
+                    token: str = "a-secret-token", by: User | None = None, days: int = 30,
+                    revoked: bool = False):
+    """An invitation whose link token is ``token`` (only its hash is stored)."""
+    from cbl.feedback.invitations import hash_token
+    from cbl.feedback.models import Invitation
+
+    invitation = Invitation(classroom_id=classroom.id, email=email, token_hash=hash_token(token),
+                            invited_by_id=by.id if by else None, projects=list(projects),
+                            expires_at=utcnow() + timedelta(days=days), revoked_at=utcnow() if revoked else None)
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation

@@ -111,6 +111,15 @@ EXPECTED: dict[str, dict] = {
                                            partner=403, admin=403),
     "portfolio.showcase": PUBLIC,
     "portfolio.public_project": _everyone(404),  # p1 is not published
+    # feedback: partner invitations
+    "feedback.invite": DECIDE_PHASE,  # teachers of the class invite partners
+    "feedback.classroom_invitations": MANAGE_CLASS,
+    "feedback.revoke": _row(student_own=403, student_other=403, teacher=OK, teacher_other=404, partner=404,
+                            admin=403),
+    # The world's invitation was sent to the partner: anyone may open the link, but only the
+    # partner it was sent to (or a newcomer creating that account) may accept it.
+    "feedback.accept": _row(anonymous=OK, student_own=403, student_other=403, teacher=403, teacher_other=403,
+                            partner=OK, admin=403),
     # teams
     "teams.signup": PUBLIC,
     "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error
@@ -195,6 +204,7 @@ def _build_world() -> dict:
     p3 = factories.make_project(team3)
 
     factories.grant_partner(p1, partner)
+    invitation = factories.make_invitation(class_a, p1, email=partner.email, token="world-token", by=teacher_a)
     entry = factories.make_entry(p1, student_own, visibility="team", photo=True)
     document = factories.make_entry(p1, student_own, kind="file", title="Plan", visibility="team",
                                     document=factories.PDF)
@@ -205,7 +215,8 @@ def _build_world() -> dict:
               "challenge_id": challenge_a.id, "question_id": question.id, "activity_id": activity.id,
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
-              "phase": "engage", "file_id": document.files[0].id}
+              "phase": "engage", "file_id": document.files[0].id, "invitation_id": invitation.id,
+              "token": "world-token"}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id}
     return {"visitors": visitors, "params": params, "ids": ids}

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from cbl.formtools import Form, choices
 
 
-def _password_length(form, field) -> None:
+def password_length(form, field) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
         raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
@@ -25,7 +25,7 @@ class SignupForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
                                description=_l("First name and surname. Only your first name is ever shown to the public."))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), password_length, Length(max=200)])
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
 
@@ -37,7 +37,7 @@ class ProfileForm(Form):
 
 class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), _password_length, Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 
@@ -47,7 +47,7 @@ class CreateUserForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=choices([("teacher", _l("Teacher")), ("student", _l("Student")),
                                                       ("partner", _l("Community partner")), ("admin", _l("Administrator"))]))
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), _password_length, Length(max=200)],
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), password_length, Length(max=200)],
                              description=_l("Share it privately; they can change it under “My account”."))
 
 

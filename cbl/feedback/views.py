@@ -1,0 +1,116 @@
+"""Inviting partners (teachers) and accepting an invitation (the invited person)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
+
+from cbl.errors import Forbidden, NotFound, ValidationFailed
+from cbl.extensions import db
+from cbl.feedback import invitations
+from cbl.feedback.forms import AcceptForm, InviteForm
+from cbl.feedback.models import Invitation
+from cbl.formtools import choices
+from cbl.permissions import can_manage_classroom, get_visible, is_teacher_of, visible_classrooms
+from cbl.projects.blueprint import load_project
+from cbl.projects.models import Project
+from cbl.teams.forms import EmptyForm
+from cbl.teams.models import Classroom, Team
+
+bp = Blueprint("feedback", __name__)
+
+
+def _class_projects(classroom_id: int) -> list[Project]:
+    return list(db.session.scalars(select(Project).join(Team, Team.id == Project.team_id)
+                                   .where(Team.classroom_id == classroom_id).order_by(Team.name, Project.id)))
+
+
+@bp.route("/projects/<int:project_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite(project_id: int):
+    """A teacher invites a community partner to this project (and others of the class)."""
+    project = load_project(project_id)
+    if not is_teacher_of(current_user, project.team.classroom_id):
+        abort(403)
+    form = InviteForm()
+    form.projects.choices = choices((p.id, f"{p.challenge.title} · {p.team.name}")
+                                    for p in _class_projects(project.team.classroom_id))
+    if request.method == "GET":
+        form.projects.data = [project.id]
+    elif form.validate_on_submit():
+        try:
+            invitation = invitations.invite(current_user, project.team.classroom, form.email.data,
+                                            form.message.data or "", form.projects.data or [])
+        except ValidationFailed as err:
+            getattr(form, err.field or "email").errors = [str(err)]
+        else:
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("feedback.classroom_invitations", classroom_id=project.team.classroom_id))
+    return render_template("feedback/invite.html", form=form, project=project), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/classes/<int:classroom_id>/invitations")
+@login_required
+def classroom_invitations(classroom_id: int):
+    classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
+    if not can_manage_classroom(current_user, classroom):
+        abort(403)
+    return render_template("feedback/invitations.html", classroom=classroom,
+                           invitations=invitations.list_for_classroom(classroom),
+                           may_revoke=is_teacher_of(current_user, classroom.id), empty=EmptyForm())
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke(invitation_id: int):
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id,
+        Invitation.classroom_id.in_(visible_classrooms(current_user).with_only_columns(Classroom.id))))
+    if invitation is None:
+        abort(404)
+    if not is_teacher_of(current_user, invitation.classroom_id):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            invitations.revoke(invitation)
+        except ValidationFailed as err:
+            flash(str(err), "error")
+        else:
+            flash(_("The invitation to %(email)s was withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("feedback.classroom_invitations", classroom_id=invitation.classroom_id))
+
+
+@bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
+def accept(token: str):
+    """The invited person opens their link: create an account, or accept while signed in."""
+    try:
+        invitation = invitations.find_by_token(token)
+    except NotFound:
+        return render_template("feedback/invitation_problem.html",
+                               message=_("This invitation link is not valid. Check that you copied all of it.")), 404
+    except ValidationFailed as err:
+        return render_template("feedback/invitation_problem.html", message=str(err)), 410
+    form = AcceptForm()
+    if current_user.is_authenticated:
+        if not invitations.is_for(invitation, current_user):
+            return render_template("feedback/invitation_problem.html", message=_(
+                "This invitation was sent to another address. Sign out, then open the link again.")), 403
+        if request.method == "POST" and EmptyForm().validate_on_submit():
+            try:
+                invitations.accept_as(token, current_user)
+            except Forbidden as err:
+                return render_template("feedback/invitation_problem.html", message=str(err)), 403
+            flash(_("Welcome! The projects are on your home page."), "success")
+            return redirect(url_for("projects.home"))
+    elif form.validate_on_submit():
+        try:
+            user = invitations.accept_with_new_account(token, form.display_name.data, form.password.data)
+        except ValidationFailed as err:
+            form.display_name.errors = [str(err)]
+        else:
+            login_user(user)
+            flash(_("Welcome, %(name)s! The projects are on your home page.", name=user.first_name), "success")
+            return redirect(url_for("projects.home"))
+    return render_template("feedback/accept.html", invitation=invitation, form=form, token=token,
+                           empty=EmptyForm()), 400 if request.method == "POST" else 200
