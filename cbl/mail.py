@@ -19,7 +19,8 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message.set_content(body)
+    # 8bit keeps links whole in the .eml files a newcomer opens (quoted-printable would wrap them).
+    message.set_content(body, cte="8bit")
     backend = current_app.config.get("MAIL_BACKEND") or ("smtp" if current_app.config.get("MAIL_SERVER") else "file")
     if backend == "memory":
         outbox().append(message)
