@@ -4,7 +4,9 @@ SQLite: every connection turns on WAL (readers never block the writer), foreign 
 busy timeout; a transaction that may write begins with ``BEGIN IMMEDIATE`` so that two
 gunicorn workers queue for the write lock at the start instead of failing with
 "database is locked" when a read transaction tries to upgrade. Requests that cannot write
-(GET, HEAD, OPTIONS) begin a plain deferred transaction so reads run side by side.
+(GET, HEAD, OPTIONS) begin a plain deferred transaction so reads run side by side; a
+connection opened with the ``cbl_write`` execution option (the audit log's own writes during
+such a request) begins immediately all the same.
 """
 
 from flask import has_request_context, request
@@ -37,7 +39,8 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        if has_request_context() and request.method in READ_ONLY_METHODS:
+        writing = connection.get_execution_options().get("cbl_write", False)
+        if not writing and has_request_context() and request.method in READ_ONLY_METHODS:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

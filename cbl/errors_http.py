@@ -1,6 +1,6 @@
 """Error pages: a clear message for every failure, never a traceback."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -19,6 +19,25 @@ def _messages() -> dict[int, tuple[str, str]]:
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("We could not finish that. Nothing you had saved before was lost; please try again.")),
     }
+
+
+def _audit_refused_partner(code: int) -> None:
+    """A partner asking for what they may not see is written to the audit log."""
+    from flask_login import current_user
+
+    from cbl import audit
+    from cbl.accounts.models import Role
+
+    try:
+        if getattr(current_user, "is_authenticated", False) and current_user.role is Role.PARTNER:
+            # The refused request changes nothing: end its transaction first, so that on SQLite
+            # its write lock (taken by a POST) does not hold up the log's own transaction.
+            actor_id = current_user.id  # read before the rollback expires the user
+            db.session.rollback()
+            audit.record_now(audit.Action.PARTNER_REFUSED, actor_id=actor_id, object_type="path",
+                             detail=f"{code} {request.method} {request.path}")
+    except Exception:  # the error page must show even when the log cannot be written
+        current_app.logger.exception("Could not write the audit event")
 
 
 def render_error(code: int, detail: str | None = None):
@@ -52,6 +71,8 @@ def register(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code is None or err.code < 400:
             return err
+        if err.code in (403, 404):
+            _audit_refused_partner(err.code)
         return render_error(err.code)
 
     @app.errorhandler(Exception)

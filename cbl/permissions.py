@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import Select, and_, exists, or_, select
 
 from cbl.accounts.models import Role, User
+from cbl.audit import Action, AuditEvent
 from cbl.dbtypes import utcnow
 from cbl.extensions import db, login_manager
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
@@ -178,6 +179,23 @@ def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, 
     if is_team_member(user, entry.project.team_id):
         return (Visibility.TEAM, *CLASS_VISIBLE)
     return CLASS_VISIBLE
+
+
+def visible_audit_events(user: User | None) -> Select:
+    """Audit events the user may read: all for admins; for teachers the events of their
+    classes and the sign-ins of partners holding access to them; nothing for others."""
+    stmt = select(AuditEvent)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is not Role.TEACHER:
+        return _nothing(stmt)
+    taught = taught_classroom_ids(user)
+    partners = (select(ProjectPartner.user_id).join(Project, Project.id == ProjectPartner.project_id)
+                .join(Team, Team.id == Project.team_id).where(Team.classroom_id.in_(taught)))
+    return stmt.where(or_(AuditEvent.classroom_id.in_(taught),
+                          and_(AuditEvent.action == Action.SIGN_IN, AuditEvent.actor_id.in_(partners))))
 
 
 def get_visible(stmt: Select, model: type, object_id: int) -> Any:

@@ -120,6 +120,8 @@ EXPECTED: dict[str, dict] = {
     # partner it was sent to (or a newcomer creating that account) may accept it.
     "feedback.accept": _row(anonymous=OK, student_own=403, student_other=403, teacher=403, teacher_other=403,
                             partner=OK, admin=403),
+    "feedback.audit_log": _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK, partner=403,
+                               admin=OK),  # teachers read the events of their own classes
     # teams
     "teams.signup": PUBLIC,
     "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error

@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flask_babel import gettext as _
 
+from cbl import audit
 from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound, ValidationFailed
@@ -43,7 +44,9 @@ def create_user(email: str, display_name: str, password: str, role: Role, locale
 
 
 def record_sign_in(user: User) -> None:
+    """Note the sign-in on the account and in the audit log."""
     user.last_seen_at = utcnow()
+    audit.record(audit.Action.SIGN_IN, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from cbl import audit
 from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
 from cbl.accounts.services import create_user
 from cbl.dbtypes import utcnow
@@ -44,6 +45,8 @@ def invite(acting: User, classroom: Classroom, email: str, message: str, project
                             expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]))
     db.session.add(invitation)
     db.session.flush()
+    audit.record(audit.Action.INVITATION_SENT, actor_id=acting.id, classroom_id=classroom.id,
+                 object_type="invitation", object_id=invitation.id, detail=email)
     _mail_invitation(invitation, token, acting)
     db.session.commit()
     return invitation
@@ -111,15 +114,19 @@ def _accept(invitation: Invitation, user: User) -> User:
         else:
             grant.revoked_at, grant.expires_at = None, max(grant.expires_at, until)
     invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
+    audit.record(audit.Action.INVITATION_ACCEPTED, actor_id=user.id, classroom_id=invitation.classroom_id,
+                 object_type="invitation", object_id=invitation.id, detail=invitation.email)
     db.session.commit()
     return user
 
 
-def revoke(invitation: Invitation) -> None:
+def revoke(invitation: Invitation, acting: User) -> None:
     """Withdraw an invitation that was not used yet."""
     if invitation.status is not InvitationStatus.PENDING:
         raise ValidationFailed(_("Only an invitation that was not used yet can be withdrawn."))
     invitation.revoked_at = utcnow()
+    audit.record(audit.Action.INVITATION_REVOKED, actor_id=acting.id, classroom_id=invitation.classroom_id,
+                 object_type="invitation", object_id=invitation.id, detail=invitation.email)
     db.session.commit()
 
 

@@ -4,14 +4,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from cbl.audit import Action, AuditEvent
+from cbl.accounts.models import Role
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback import invitations
 from cbl.feedback.forms import AcceptForm, InviteForm
 from cbl.feedback.models import Invitation
 from cbl.formtools import choices
-from cbl.permissions import can_manage_classroom, get_visible, is_teacher_of, visible_classrooms
+from cbl.paging import paginate
+from cbl.permissions import (can_manage_classroom, get_visible, is_teacher_of, role_required, visible_audit_events,
+                             visible_classrooms)
 from cbl.projects.blueprint import load_project
 from cbl.projects.models import Project
 from cbl.teams.forms import EmptyForm
@@ -73,7 +78,7 @@ def revoke(invitation_id: int):
         abort(403)
     if EmptyForm().validate_on_submit():
         try:
-            invitations.revoke(invitation)
+            invitations.revoke(invitation, current_user)
         except ValidationFailed as err:
             flash(str(err), "error")
         else:
@@ -114,3 +119,16 @@ def accept(token: str):
             return redirect(url_for("projects.home"))
     return render_template("feedback/accept.html", invitation=invitation, form=form, token=token,
                            empty=EmptyForm()), 400 if request.method == "POST" else 200
+
+
+@bp.get("/audit")
+@role_required(Role.TEACHER, Role.ADMIN)
+def audit_log():
+    """Who did what, newest first: administrators see everything, teachers their classes
+    (including the sign-ins of partners invited to them)."""
+    stmt = visible_audit_events(current_user).options(joinedload(AuditEvent.actor))
+    action = request.args.get("action", "")
+    if action in {a.value for a in Action}:
+        stmt = stmt.where(AuditEvent.action == Action(action))
+    page = paginate(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    return render_template("feedback/audit.html", page=page, actions=list(Action), action=action)

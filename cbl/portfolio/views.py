@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cbl import audit
 from cbl.accounts.models import Role
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
@@ -198,6 +199,9 @@ def _chosen(members, entry: Entry | None = None) -> dict[int, str]:
 @login_required
 def detail(entry_id: int):
     entry = load_entry(entry_id)
+    if current_user.role is Role.PARTNER:
+        audit.record_now(audit.Action.PARTNER_VIEW, actor_id=current_user.id,
+                         classroom_id=entry.project.team.classroom_id, object_type="entry", object_id=entry.id)
     return render_template("portfolio/entry.html", entry=entry, project=entry.project, empty=EmptyForm())
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from cbl import audit
 from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
@@ -137,7 +138,11 @@ def _step_back_form(project: Project, form: StepBackForm | None = None) -> StepB
 @bp.get("/projects/<int:project_id>")
 @login_required
 def detail(project_id: int):
-    return render_project(load_project(project_id))
+    project = load_project(project_id)
+    if current_user.role is Role.PARTNER:
+        audit.record_now(audit.Action.PARTNER_VIEW, actor_id=current_user.id, classroom_id=project.team.classroom_id,
+                         object_type="project", object_id=project.id)
+    return render_project(project)
 
 
 def _redirect_to(project: Project, phase: Phase | None = None):

@@ -1,0 +1,59 @@
+"""The audit log: who did what to which object, and when.
+
+Partners are outsiders looking at minors' work, so every partner sign-in, project view and
+refused request is written here, with every invitation sent, accepted or withdrawn.
+Teachers read the events of their classes; administrators read everything."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Integer, String, Text, insert
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbl.dbtypes import UTCDateTime, str_enum, utcnow
+from cbl.extensions import db
+
+if TYPE_CHECKING:
+    from cbl.accounts.models import User
+
+
+class Action(enum.StrEnum):
+    SIGN_IN = "sign_in"
+    PARTNER_VIEW = "partner_view"
+    PARTNER_REFUSED = "partner_refused"
+    INVITATION_SENT = "invitation_sent"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_REVOKED = "invitation_revoked"
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: Mapped[Action] = mapped_column(str_enum(Action, 24), index=True)
+    # The class the event belongs to, so that its teachers can read it (None: admins only).
+    classroom_id: Mapped[int | None] = mapped_column(ForeignKey("classroom.id", ondelete="SET NULL"), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped["User | None"] = relationship()
+
+
+def record(action: Action, *, actor_id: int | None, classroom_id: int | None = None, object_type: str = "",
+           object_id: int | None = None, detail: str = "") -> None:
+    """Add an event to the current transaction (it is saved with the change it records)."""
+    db.session.add(AuditEvent(action=action, actor_id=actor_id, classroom_id=classroom_id,
+                              object_type=object_type, object_id=object_id, detail=detail[:2000]))
+
+
+def record_now(action: Action, *, actor_id: int | None, classroom_id: int | None = None, object_type: str = "",
+               object_id: int | None = None, detail: str = "") -> None:
+    """Save an event at once in a transaction of its own, for requests that change nothing
+    else (a page view): the request's own reading transaction is left alone."""
+    with db.engine.connect().execution_options(cbl_write=True) as connection:
+        with connection.begin():
+            connection.execute(insert(AuditEvent).values(
+                at=utcnow(), action=action, actor_id=actor_id, classroom_id=classroom_id,
+                object_type=object_type, object_id=object_id, detail=detail[:2000]))
