@@ -38,6 +38,8 @@ class Defaults:
     # Community partners: how long an invitation link works, and how long access lasts.
     INVITATION_DAYS = 30
     PARTNER_ACCESS_DAYS = 90
+    # How long a mailed sign-in link works.
+    LOGIN_LINK_MINUTES = 20
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
 

@@ -20,6 +20,10 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
+class EmptyForm(Form):
+    """A button that posts nothing but its CSRF token."""
+
+
 def choices(pairs) -> list[SelectChoice]:
     """``[(value, label), …]`` as the option objects WTForms expects."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -81,6 +81,8 @@ EXPECTED: dict[str, dict] = {
     "main.healthz": PUBLIC,
     # accounts
     "accounts.login": PUBLIC,
+    "accounts.request_login_link": PUBLIC,  # signed-in visitors are sent home
+    "accounts.login_link": _everyone(404),  # the world holds no sign-in link with this token
     "accounts.logout": SIGNED_IN,  # signed in: redirected to /login without ``next``, i.e. signed out
     "accounts.account": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,  # empty form: 400 re-render

@@ -53,3 +53,8 @@ class CreateUserForm(Form):
 
 class ActiveForm(Form):
     active = BooleanField(_l("Active"))
+
+
+class LoginLinkRequestForm(Form):
+    email = EmailField(_l("Your email address"), validators=[DataRequired(), Email(check_deliverability=False),
+                                                             Length(max=254)])

@@ -6,10 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from cbl.accounts import services
-from cbl.accounts.forms import ActiveForm, CreateUserForm, LoginForm, PasswordChangeForm, ProfileForm
+from cbl.accounts import links, services
+from cbl.accounts.forms import (ActiveForm, CreateUserForm, LoginForm, LoginLinkRequestForm, PasswordChangeForm,
+                                ProfileForm)
 from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
+from cbl.formtools import EmptyForm
 from cbl.paging import paginate
 from cbl.permissions import role_required
 
@@ -42,6 +44,50 @@ def login():
         form.password.errors = list(form.password.errors) + [_("That email and password do not match an active account.")]
     status = 200 if request.method == "GET" or not form.errors else 400
     return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/login/link", methods=["GET", "POST"])
+def request_login_link():
+    """Partners and family guests ask for a single-use sign-in link by email. The answer is
+    the same whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginLinkRequestForm()
+    if form.validate_on_submit():
+        links.request_link(form.email.data)
+        return render_template("accounts/login_link_sent.html", email=form.email.data.strip())
+    return render_template("accounts/login_link.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+def login_link(token: str):
+    """Opening the mailed link shows a button; the link is spent only by pressing it, so that
+    mail scanners that fetch links do not use it up."""
+    try:
+        link = links.find(token)
+    except NotFound:
+        return render_template("accounts/login_link_problem.html",
+                               message=_("This sign-in link is not valid. Ask for a new one.")), 404
+    except ValidationFailed as err:
+        return render_template("accounts/login_link_problem.html", message=str(err)), 400
+    if current_user.is_authenticated:
+        if current_user.id == link.user_id:
+            return redirect(url_for("main.home"))
+        return render_template("accounts/login_link_problem.html", message=_(
+            "You are signed in with another account. Sign out, then open the link again.")), 403
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            user = links.use(token)
+        except (NotFound, ValidationFailed) as err:
+            return render_template("accounts/login_link_problem.html", message=str(err) or _(
+                "This sign-in link is not valid. Ask for a new one.")), 400
+        login_user(user)
+        services.record_sign_in(user)
+        flash(_("You are signed in."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/login_link_confirm.html", form=form, name=link.user.first_name), \
+        400 if request.method == "POST" else 200
 
 
 @bp.post("/logout")

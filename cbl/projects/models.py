@@ -259,4 +259,7 @@ class ProjectPartner(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the partner last opened the project: their dashboard shows what is new since.
+    last_visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

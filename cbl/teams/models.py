@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, utcnow
@@ -31,6 +31,12 @@ class Classroom(db.Model):
     # Class settings.
     students_form_teams: Mapped[bool] = mapped_column(default=False)
     teams_advance_freely: Mapped[bool] = mapped_column(default=False)
+    # Outsiders (partners, families): their comments wait for a teacher before students see them.
+    moderate_outsider_comments: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Teams may invite partners themselves (the teachers are told).
+    teams_invite_partners: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Partners see students' full names rather than first names only.
+    partners_see_full_names: Mapped[bool] = mapped_column(default=False, server_default=false())
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,0 +1,90 @@
+"""Single-use sign-in links mailed to partners and family guests.
+
+Outsiders sign in rarely; a link mailed to their address spares them a password. Only a
+hash of the token is stored, a link works once and only for a short time, and asking for one
+never tells whether the address has an account."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbl.accounts.models import Role, User, get_user_by_email
+from cbl.dbtypes import UTCDateTime, utcnow
+from cbl.errors import NotFound, ValidationFailed
+from cbl.extensions import db
+from cbl.mail import send_mail
+
+
+class LoginLink(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def may_use_links(user: User | None) -> bool:
+    """Sign-in links are for outsiders' accounts (partners and families) that are active."""
+    return user is not None and user.role is Role.PARTNER and user.active
+
+
+def request_link(email: str) -> bool:
+    """Mail a sign-in link to ``email`` if it is an active partner account. Returns whether
+    a link was sent; the page says the same either way."""
+    user = get_user_by_email(email)
+    if not may_use_links(user):
+        return False
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["LOGIN_LINK_MINUTES"]
+    db.session.add(LoginLink(user_id=user.id, token_hash=_hash(token),
+                             expires_at=utcnow() + timedelta(minutes=minutes)))
+    db.session.flush()
+    link = url_for("accounts.login_link", token=token, _external=True)
+    body = _("Hello %(name)s,\n\nOpen this link to sign in to CBL Tracker. It works once, for %(minutes)d minutes:"
+             "\n%(link)s\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
+             name=user.first_name, minutes=minutes, link=link)
+    send_mail(user.email, _("Your sign-in link for CBL Tracker"), body)
+    db.session.commit()
+    return True
+
+
+def find(token: str) -> LoginLink:
+    """The usable link for ``token``. Raises NotFound for a token that matches none, and
+    ValidationFailed (saying why) for one used or expired."""
+    if not token or len(token) > 200:
+        raise NotFound()
+    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == _hash(token)))
+    if link is None:
+        raise NotFound()
+    if link.used_at is not None:
+        raise ValidationFailed(_("This sign-in link was used already. Ask for a new one."))
+    if link.expires_at <= utcnow():
+        raise ValidationFailed(_("This sign-in link has expired. Ask for a new one."))
+    if not may_use_links(link.user):
+        raise ValidationFailed(_("This account cannot sign in at the moment."))
+    return link
+
+
+def use(token: str) -> User:
+    """Spend the link and return its account. Of two requests racing with one link, only
+    the first gets the account (the update checks ``used_at`` is still empty)."""
+    link = find(token)
+    spent = db.session.execute(update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+                               .values(used_at=utcnow()))
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise ValidationFailed(_("This sign-in link was used already. Ask for a new one."))
+    db.session.commit()
+    return link.user
