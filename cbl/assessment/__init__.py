@@ -1,0 +1,1 @@
+"""Assessment: rubrics, assessments and how mastery of a competency is computed from them."""
