@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
     from cbl.feedback.views import bp as feedback_bp
     from cbl.main import bp as main_bp
+    from cbl.notifications.views import bp as notifications_bp
     from cbl.portfolio import media_views, publish_views, views as portfolio_views  # noqa: F401  (routes register)
     from cbl.portfolio import export_views  # noqa: F401  (routes register)
     from cbl.portfolio.blueprint import bp as portfolio_bp
@@ -107,5 +108,6 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.projects.blueprint import bp as projects_bp
     from cbl.teams.views import bp as teams_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)

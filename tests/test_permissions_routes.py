@@ -24,6 +24,7 @@ from flask import url_for
 
 from cbl.accounts.models import Role
 from cbl.extensions import db
+from cbl.notifications import NotificationKind, notify
 from tests import factories
 from tests.conftest import Auth
 
@@ -160,6 +161,12 @@ EXPECTED: dict[str, dict] = {
     "projects.add_activity": EDIT_PROJECT,
     "projects.edit_activity": EDIT_PROJECT,
     "projects.delete_activity": EDIT_PROJECT,
+    # notifications: everyone reads their own; another person's notice (student_own's here) is not found
+    "notifications.index": SIGNED_IN,
+    "notifications.open": _row(student_own=OK, student_other=404, teacher=404, teacher_other=404, partner=404,
+                               admin=404),
+    "notifications.read_all": SIGNED_IN,
+    "notifications.preferences": SIGNED_IN,  # empty form: 400 re-render
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
@@ -202,6 +209,8 @@ def _build_world() -> dict:
     activity = factories.make_activity(p1, question)
     candidate = factories.make_candidate(p1)
     pending = factories.make_request(p1, student_own)
+    [notice] = notify([student_own.id], NotificationKind.PHASE_APPROVED, url=f"/projects/{p1.id}")
+    db.session.commit()
 
     class_b = factories.make_classroom(teacher_b)
     team3 = factories.make_team(class_b, student_b)
@@ -220,7 +229,7 @@ def _build_world() -> dict:
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
               "phase": "engage", "file_id": document.files[0].id, "invitation_id": invitation.id,
-              "token": "world-token"}
+              "token": "world-token", "notification_id": notice.id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id}
     return {"visitors": visitors, "params": params, "ids": ids}
@@ -328,6 +337,7 @@ UNKNOWN_ID_REQUESTS = [
     ("GET", "portfolio.attachment", {"attachment_id": UNKNOWN, "rendition": "display"}),
     ("GET", "portfolio.timeline", {"project_id": UNKNOWN}),
     ("GET", "portfolio.reflections", {"challenge_id": UNKNOWN}),
+    ("POST", "notifications.open", {"notification_id": UNKNOWN}),
 ]
 # Unknown children of p1, for those who may edit it.
 UNKNOWN_CHILD_REQUESTS = [

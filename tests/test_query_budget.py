@@ -7,6 +7,7 @@ from cbl.portfolio.models import Entry
 from cbl.projects.models import ChangeKind, Phase, PhaseChange
 from tests import factories
 
+# Includes the one query every signed-in page runs for the navigation's unread-notification count.
 BUDGET = 15
 
 

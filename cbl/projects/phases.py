@@ -9,8 +9,10 @@ from cbl.accounts.models import User
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.notifications import NotificationKind, notify, settle, site_path
 from cbl.projects.models import ChangeKind, Phase, PhaseChange, PhaseRequest, Project, RequestStatus
 from cbl.projects.services import touch
+from cbl.teams.models import ClassroomTeacher, TeamMember
 
 
 def pending_request(project: Project) -> PhaseRequest | None:
@@ -27,6 +29,19 @@ def _move(project: Project, to_phase: Phase, kind: ChangeKind, actor: User, reas
     project.phase_started_at = utcnow()
     touch(project)
     return change
+
+
+def _notify(project: Project, kind: NotificationKind, actor: User, phase: Phase, *, teachers: bool) -> None:
+    """Tell the class's teachers (a request) or the team's members (a decision, which settles
+    the teachers' notices of the request)."""
+    people = (select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id == project.team.classroom_id)
+              if teachers else select(TeamMember.user_id).where(TeamMember.team_id == project.team_id))
+    url = site_path("projects.detail", project_id=project.id)
+    if not teachers:
+        settle(NotificationKind.PHASE_REQUESTED, url=url)
+    notify(db.session.scalars(people), kind, url=url,
+           actor_id=actor.id, person=actor.display_name, team=project.team.name, project=project.challenge.title,
+           phase=phase.value)
 
 
 def request_next_phase(project: Project, acting: User, note: str) -> PhaseRequest | PhaseChange:
@@ -46,6 +61,7 @@ def request_next_phase(project: Project, acting: User, note: str) -> PhaseReques
                            note=note.strip(), requested_by_id=acting.id)
     db.session.add(request)
     touch(project)
+    _notify(project, NotificationKind.PHASE_REQUESTED, acting, target, teachers=True)
     db.session.commit()
     return request
 
@@ -74,6 +90,8 @@ def decide_request(request: PhaseRequest, teacher: User, approve: bool, comment:
     request.decided_by_id, request.decided_at, request.response = teacher.id, utcnow(), comment.strip()
     if approve:
         _move(project, request.to_phase, ChangeKind.APPROVED, teacher, comment, request)
+    _notify(project, NotificationKind.PHASE_APPROVED if approve else NotificationKind.PHASE_RETURNED, teacher,
+            request.to_phase, teachers=False)
     db.session.commit()
     return request
 

@@ -1,0 +1,75 @@
+"""A notice for one person, and how they want to hear about notices by email."""
+
+import enum
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbl.dbtypes import UTCDateTime, str_enum, utcnow
+from cbl.extensions import db
+
+if TYPE_CHECKING:
+    from cbl.accounts.models import User
+
+
+class NotificationKind(enum.StrEnum):
+    NEW_FEEDBACK = "new_feedback"
+    FEEDBACK_REPLY = "feedback_reply"
+    FEEDBACK_WAITING = "feedback_waiting"  # to a teacher: an outsider's comment waits for approval
+    PHASE_REQUESTED = "phase_requested"  # to a teacher: a team asks to move on
+    PHASE_APPROVED = "phase_approved"
+    PHASE_RETURNED = "phase_returned"
+    ASSESSMENT_RELEASED = "assessment_released"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    TEAM_INVITED = "team_invited"  # to a teacher: a team or student sent an invitation
+
+
+class DigestChoice(enum.StrEnum):
+    DAILY = "daily"
+    NONE = "none"
+
+
+class Notification(db.Model):
+    """Something that happened, told to one person. The text is not stored: it is written
+    when shown, from ``kind`` and ``params``, in the reader's language."""
+
+    # Leads with user_id, so it also serves every other per-person query (the list, the digest).
+    __table_args__ = (Index("ix_notification_user_id_read_at", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, 32))
+    # A JSON object of strings: names and titles as they were when it happened.
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    # A path on this site (never another site): where opening the notice leads.
+    url: Mapped[str] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+
+    @property
+    def values(self) -> dict[str, str]:
+        """``params`` decoded; an unreadable value counts as no parameters."""
+        try:
+            decoded = json.loads(self.params or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {}
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationPreference(db.Model):
+    """A person's choice of email; no row means the default, a daily digest."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[DigestChoice] = mapped_column(str_enum(DigestChoice, 12), default=DigestChoice.DAILY)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
