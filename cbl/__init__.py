@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
+    from cbl.competencies.views import bp as competencies_bp
     from cbl.feedback.views import bp as feedback_bp
     from cbl.main import bp as main_bp
     from cbl.notifications.views import bp as notifications_bp
@@ -111,3 +112,4 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp,
                       notifications_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(competencies_bp)

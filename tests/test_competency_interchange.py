@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
+from cbl.accounts.models import Role
 from cbl.competencies import interchange
 from cbl.competencies.interchange import Format, ImportRejected
 from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.competencies.queries import tree
 from cbl.competencies.services import install_default_framework
 from cbl.extensions import db
+from tests import factories
 
 URL = "https://school.example/competencies/1"
 HEADER = "code,short_name,description,parent_code\n"
@@ -368,3 +370,82 @@ def test_any_csv_is_imported_or_refused_never_crashes(rows):
     except ImportRejected as err:
         assert err.problems and all(str(problem) for problem in err.problems)
 
+
+# --- views ---------------------------------------------------------------------------------
+
+def _upload(client, data: bytes, filename: str, **fields):
+    return client.post("/competencies/import", data={"file": (io.BytesIO(data), filename), "format": "auto",
+                                                     "title": "", **fields}, content_type="multipart/form-data")
+
+
+def test_admin_imports_a_csv_and_a_case_file_through_the_form(client, auth):
+    auth.as_user(factories.make_user(Role.ADMIN))
+    assert "Import a competency framework" in client.get("/competencies/import").get_data(as_text=True)
+    response = _upload(client, (HEADER + "A,Alpha,The first,\nA.1,Sub,,A\n").encode(), "local.csv",
+                       title="Local skills")
+    assert response.status_code == 302
+    framework = db.session.scalar(select(CompetencyFramework).where(CompetencyFramework.title == "Local skills"))
+    assert response.headers["Location"].endswith(f"/competencies/{framework.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Alpha" in page and "Sub" in page and "The first" in page
+
+    response = _upload(client, json.dumps(realistic_package()).encode(), "science.json")
+    assert response.status_code == 302
+    assert _frameworks() == 2
+
+
+def test_a_bad_upload_lists_its_problems_on_the_form_and_saves_nothing(client, auth):
+    auth.as_user(factories.make_user(Role.ADMIN))
+    response = _upload(client, (HEADER + "A,,,\nA,Again,,Z\n").encode(), "bad.csv")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The file was not imported because of 3 problems. Nothing was saved." in page
+    assert 'aria-describedby="file-hint file-error import-problems"' in page
+    assert "<strong>Line 2</strong>: The short name is missing." in page
+    assert "<strong>Line 3</strong>: Its parent “Z” is not in the file." in page
+    assert _frameworks() == 0
+
+
+def test_the_upload_form_refuses_a_missing_file_and_hostile_fields(client, auth):
+    auth.as_user(factories.make_user(Role.ADMIN))
+    response = client.post("/competencies/import", data={"format": "csv", "title": ""})
+    assert response.status_code == 400 and "Choose a file to import." in response.get_data(as_text=True)
+    for fields in ({"format": "x\x00y"}, {"title": "t" * 200_000}, {"format": "99999999999999999999"}):
+        assert _upload(client, b"\x00\xff" * 10, "x.bin", **fields).status_code == 400
+    assert _upload(client, b"\x00\xff" * 10, "x.bin").status_code == 400
+    assert _upload(client, "🌧️ <script>alert(1)</script>".encode(), "x.json").status_code == 400
+    assert _frameworks() == 0
+
+
+def test_teachers_read_and_download_but_do_not_import(client, auth):
+    framework = install_default_framework()
+    auth.as_user(factories.make_user(Role.TEACHER))
+    page = client.get("/competencies").get_data(as_text=True)
+    assert "CBL Tracker cross-curricular competencies" in page and "Weighs evidence" in page
+    assert "Import a framework" not in page
+    assert _upload(client, (HEADER + "A,Alpha,,\n").encode(), "a.csv").status_code == 403
+    assert client.get("/competencies/999999").status_code == 404
+    assert client.get("/competencies/999999/export.json").status_code == 404
+
+    response = client.get(f"/competencies/{framework.id}/export.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    package = json.loads(response.get_data(as_text=True))
+    assert package["CFDocument"]["uri"] == f"http://localhost/competencies/{framework.id}"
+    assert len(package["CFItems"]) == 20
+
+    response = client.get(f"/competencies/{framework.id}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="CBL-Tracker-cross-curricular-competencies.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["code", "short_name", "description", "parent_code"]
+    assert ["COL.1", "Shares the work", "Takes on a fair part of the team's work and follows through on it.",
+            "COL"] in rows
+
+
+def test_students_and_partners_are_turned_away(client, auth):
+    framework = install_default_framework()
+    for role in (Role.STUDENT, Role.PARTNER):
+        auth.as_user(factories.make_user(role))
+        assert client.get("/competencies").status_code == 403
+        assert client.get(f"/competencies/{framework.id}/export.csv").status_code == 403

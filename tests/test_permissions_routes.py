@@ -23,6 +23,7 @@ import pytest
 from flask import url_for
 
 from cbl.accounts.models import Role
+from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify
 from tests import factories
@@ -75,6 +76,8 @@ READ_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_ot
 # Editing that entry: its team and the class's teachers; an admin reads but does not edit.
 EDIT_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404, admin=403)
 STUDENTS_ONLY = _row(student_own=OK, student_other=OK, teacher=403, teacher_other=403, partner=403, admin=403)
+# Competency frameworks are the installation's: every teacher and admin reads them (role gate).
+TEACHERS_AND_ADMINS = _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK, partner=403, admin=OK)
 
 EXPECTED: dict[str, dict] = {
     # main
@@ -90,6 +93,12 @@ EXPECTED: dict[str, dict] = {
     "admin.users": ADMIN_ONLY,
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
+    # competencies: teachers and admins read and download frameworks; only admins import them
+    "competencies.index": TEACHERS_AND_ADMINS,
+    "competencies.detail": TEACHERS_AND_ADMINS,
+    "competencies.export_case": TEACHERS_AND_ADMINS,
+    "competencies.export_csv": TEACHERS_AND_ADMINS,
+    "competencies.import_framework": ADMIN_ONLY,  # empty form: 400 re-render
     # portfolio
     "portfolio.timeline": READ_PROJECT,  # each visitor sees the entries their role allows
     "portfolio.mine": STUDENTS_ONLY,
@@ -198,6 +207,9 @@ def _build_world() -> dict:
     student_own, teammate, student_other, student_b = (factories.make_user(Role.STUDENT) for _ in range(4))
     partner = factories.make_user(Role.PARTNER)
     admin = factories.make_user(Role.ADMIN)
+    framework = CompetencyFramework(title="Skills", competencies=[Competency(code="S1", short_name="Speaks up")])
+    db.session.add(framework)
+    db.session.commit()
 
     class_a = factories.make_classroom(teacher_a)
     team1 = factories.make_team(class_a, student_own, teammate)
@@ -232,6 +244,7 @@ def _build_world() -> dict:
               "token": "world-token", "notification_id": notice.id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id}
+    params["framework_id"] = framework.id
     return {"visitors": visitors, "params": params, "ids": ids}
 
 
