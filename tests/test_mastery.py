@@ -177,7 +177,8 @@ def test_decaying_average_with_weight_one_is_the_most_recent(evidence):
     assert mastery.decaying_average(evidence, weight=1).value == mastery.most_recent(evidence).value
 
 
-@given(st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=20), st.integers(min_value=1, max_value=5))
+@given(st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=20),
+       st.integers(min_value=1, max_value=5))
 def test_times_proficient_value_reaches_proficient_exactly_when_mastered(level_list, times):
     start = date(2024, 1, 1)
     evidence = [Evidence(level, start + timedelta(days=i)) for i, level in enumerate(level_list)]
