@@ -423,6 +423,7 @@ def test_teachers_read_and_download_but_do_not_import(client, auth):
     page = client.get("/competencies").get_data(as_text=True)
     assert "CBL Tracker cross-curricular competencies" in page and "Weighs evidence" in page
     assert "Import a framework" not in page
+    assert '<a href="/competencies">Competencies</a>' in page  # in the main navigation
     assert _upload(client, (HEADER + "A,Alpha,,\n").encode(), "a.csv").status_code == 403
     assert client.get("/competencies/999999").status_code == 404
     assert client.get("/competencies/999999/export.json").status_code == 404
@@ -448,4 +449,5 @@ def test_students_and_partners_are_turned_away(client, auth):
     for role in (Role.STUDENT, Role.PARTNER):
         auth.as_user(factories.make_user(role))
         assert client.get("/competencies").status_code == 403
+        assert '<a href="/competencies">' not in client.get("/account").get_data(as_text=True)
         assert client.get(f"/competencies/{framework.id}/export.csv").status_code == 403
