@@ -81,13 +81,14 @@ def _instance_secret_key(path: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from cbl import database
+    from cbl import database, ratelimit
 
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 # Names read from the environment as they are, besides any ``CBL_<NAME>`` variable.
-ENV_NAMES = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER")
+ENV_NAMES = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "RATELIMIT_STORAGE_URI")
 
 
 class Defaults:
@@ -42,11 +42,28 @@ class Defaults:
     LOGIN_LINK_MINUTES = 20
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
+    # Abuse limits (cbl/ratelimit.py). Counters in memory, or Redis: redis://host:6379/0.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = False
+    # When Redis does not answer, keep limiting each process in memory (and look for Redis
+    # again now and then) rather than failing the request; any other limiter error is
+    # logged and the request goes on: an outage of the counters must not take the site down.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_SIGN_IN_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts for one email
+    RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per 10 minutes"  # failed attempts from one address
+    RATELIMIT_LINK_REQUEST_PER_EMAIL = "3 per 15 minutes"
+    RATELIMIT_LINK_REQUEST_PER_ADDRESS = "10 per hour"
+    RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
+    RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
+    RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email
 
 
 def from_environment() -> dict:
     """Settings found in the environment: ``CBL_NAME`` for any name, plus the plain
-    ``DATABASE_URL``, ``SECRET_KEY`` and ``UPLOAD_FOLDER`` that hosts commonly set."""
+    ``DATABASE_URL``, ``SECRET_KEY``, ``UPLOAD_FOLDER`` and ``RATELIMIT_STORAGE_URI`` that
+    hosts commonly set."""
     found: dict = {}
     for name in ENV_NAMES:
         if os.environ.get(name):

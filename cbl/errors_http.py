@@ -16,7 +16,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Not allowed"), _("That page cannot be used this way.")),
         413: (_("Too large"), _("What you sent is too large, so nothing was saved. Please go back and send "
                                  "fewer or smaller files at once.")),
-        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        429: (_("Too many attempts"), _("This was tried too many times in a short while, so it is paused "
+                                         "for now. Please wait and try again later.")),
         500: (_("Something went wrong"), _("We could not finish that. Nothing you had saved before was lost; please try again.")),
     }
 
@@ -66,6 +67,12 @@ def register(app: Flask) -> None:
     def csrf_error(err: CSRFError):
         return render_error(400, _("This form had expired or came from another site. "
                                    "Please go back, reload the page and send it again."))
+
+    @app.errorhandler(429)
+    def too_many_requests(err: HTTPException):
+        # An abuse limit (cbl/ratelimit.py) refused the request before its view ran: nothing
+        # is saved or logged, and the page is the same whether or not an account exists.
+        return render_error(429)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 # Tests never read a developer's instance/ folder or environment settings.
 _INSTANCE = tempfile.mkdtemp(prefix="cbl-test-instance-")
 os.environ["CBL_INSTANCE_PATH"] = _INSTANCE
-for _name in ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER"):
+for _name in ("DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "RATELIMIT_STORAGE_URI"):
     os.environ.pop(_name, None)
 
 from cbl import create_app  # noqa: E402

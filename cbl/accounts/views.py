@@ -14,6 +14,7 @@ from cbl.errors import NotFound, ValidationFailed
 from cbl.formtools import EmptyForm
 from cbl.paging import paginate
 from cbl.permissions import role_required
+from cbl.ratelimit import sign_in_limits
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,6 +31,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

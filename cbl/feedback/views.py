@@ -19,6 +19,7 @@ from cbl.permissions import (can_manage_classroom, get_visible, is_teacher_of, r
                              visible_classrooms)
 from cbl.projects.blueprint import load_project
 from cbl.projects.models import Project
+from cbl.ratelimit import invitation_limits
 from cbl.teams.forms import EmptyForm
 from cbl.teams.models import Classroom, Team
 
@@ -32,6 +33,7 @@ def _class_projects(classroom_id: int) -> list[Project]:
 
 @bp.route("/projects/<int:project_id>/invite", methods=["GET", "POST"])
 @login_required
+@invitation_limits
 def invite(project_id: int):
     """A teacher invites a community partner to this project (and others of the class)."""
     project = load_project(project_id)
