@@ -1,7 +1,8 @@
 """The audit log: who did what to which object, and when.
 
-Partners are outsiders looking at minors' work, so every partner sign-in, project view and
-refused request is written here, with every invitation sent, accepted or withdrawn.
+Partners are outsiders looking at minors' work, so every partner sign-in, project view,
+comment and refused request is written here, with every invitation sent, accepted, expired
+or withdrawn, every partner removed from a project and every comment approved or hidden.
 Teachers read the events of their classes; administrators read everything."""
 
 import enum
@@ -25,6 +26,11 @@ class Action(enum.StrEnum):
     INVITATION_SENT = "invitation_sent"
     INVITATION_ACCEPTED = "invitation_accepted"
     INVITATION_REVOKED = "invitation_revoked"
+    INVITATION_EXPIRED = "invitation_expired"
+    PARTNER_REMOVED = "partner_removed"
+    COMMENT_POSTED = "comment_posted"
+    COMMENT_APPROVED = "comment_approved"
+    COMMENT_HIDDEN = "comment_hidden"
 
 
 class AuditEvent(db.Model):

@@ -16,10 +16,11 @@ from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.feedback.invitations import hash_token
-from cbl.feedback.models import Invitation
+from cbl.feedback.models import Comment, CommentKind, CommentStatus, Invitation
+from cbl.markdown import render_markdown
 from cbl.images import process_image
 from cbl.portfolio import publishing, services as portfolio
-from cbl.portfolio.models import EntryKind, Visibility
+from cbl.portfolio.models import Entry, EntryKind, Visibility
 from cbl.projects import phases, services
 from cbl.projects.defaults import REFLECTION_PROMPTS
 from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
@@ -103,6 +104,36 @@ def _seed() -> None:
     db.session.add(invitation)
     db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
+    _feedback(projects["Rain Catchers"], students["Rain Catchers"], teacher, partner, students["Tap Detectives"][1])
+
+
+def _feedback(rain: Project, rain_team: list[User], teacher: User, partner: User, sofia: User) -> None:
+    """Feedback on the Rain Catchers: a teacher's open question, a partner's suggestion the
+    team answered, a classmate's praise on the poster, and a partner's comment waiting for
+    the teacher's approval."""
+    maya, leo, _priya = rain_team
+    poster = db.session.scalar(select(Entry).where(Entry.project_id == rain.id, Entry.title == "Our rainfall poster"))
+    readings = db.session.scalar(select(Entry).where(Entry.project_id == rain.id, Entry.title == "City rainfall records"))
+
+    def comment(author: User, body: str, kind: CommentKind | None = None, **extra) -> Comment:
+        made = Comment(project_id=rain.id, author_id=author.id, kind=kind, body=body,
+                       body_html=str(render_markdown(body)), **extra)
+        db.session.add(made)
+        db.session.flush()
+        return made
+
+    comment(teacher, "How will you **know** how much water a barrel saves? Think about what you could measure "
+                     "each week.", CommentKind.QUESTION)
+    advice = comment(partner, "Our utility lends rain gauges to schools for free. A gauge next to the barrel would "
+                              "let you compare the rain that falls with the water you collect.", CommentKind.SUGGESTION,
+                     moderated_by_id=teacher.id, moderated_at=utcnow(), addressed_at=utcnow(),
+                     addressed_by_id=leo.id, answer_entry_id=readings.id if readings else None)
+    comment(maya, "Thank you! We would love to borrow one. Can it stay outside over the holidays?", parent_id=advice.id)
+    if poster is not None:
+        comment(sofia, "Your poster makes April's rain really easy to see. Nice colours!", CommentKind.PRAISE,
+                entry_id=poster.id)
+    comment(partner, "If you send me your measurements at the end of the month, I can compare them with the "
+                     "city's rain station.", CommentKind.SUGGESTION, status=CommentStatus.PENDING)
 
 
 def _rain_catchers(project: Project, members: list[User], teacher: User) -> None:

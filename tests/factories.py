@@ -153,3 +153,18 @@ def make_invitation(classroom: Classroom, *projects: Project, email: str = "part
     db.session.add(invitation)
     db.session.commit()
     return invitation
+
+
+def make_comment(project: Project, author: User, body: str = "What did the neighbours say?", *,
+                 kind: str | None = "question", entry=None, parent=None, status: str = "visible"):
+    """A comment saved directly (no notifications, no moderation rules)."""
+    from cbl.feedback.models import Comment, CommentKind, CommentStatus
+    from cbl.markdown import render_markdown
+
+    comment = Comment(project_id=project.id, entry_id=entry.id if entry is not None else None,
+                      parent_id=parent.id if parent is not None else None, author_id=author.id,
+                      kind=CommentKind(kind) if kind and parent is None else None, body=body,
+                      body_html=str(render_markdown(body)), status=CommentStatus(status))
+    db.session.add(comment)
+    db.session.commit()
+    return comment

@@ -21,6 +21,7 @@ from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editabl
                                      may_add_entries)
 from cbl.portfolio.forms import EntryFilterForm, EntryForm, read_contributors
 from cbl.portfolio.models import Entry, EntryKind, EntryRevision, Visibility
+from cbl.projects import hooks
 from cbl.projects.blueprint import load_project
 from cbl.projects.defaults import PHASE_LABELS
 from cbl.projects.models import ElementKey, Phase, Project
@@ -202,7 +203,8 @@ def detail(entry_id: int):
     if current_user.role is Role.PARTNER:
         audit.record_now(audit.Action.PARTNER_VIEW, actor_id=current_user.id,
                          classroom_id=entry.project.team.classroom_id, object_type="entry", object_id=entry.id)
-    return render_template("portfolio/entry.html", entry=entry, project=entry.project, empty=EmptyForm())
+    return render_template("portfolio/entry.html", entry=entry, project=entry.project, empty=EmptyForm(),
+                           **hooks.entry_page_context(entry))
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
