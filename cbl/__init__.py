@@ -100,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
     from cbl.competencies.views import bp as competencies_bp
+    from cbl.feedback import comment_views, partner_views  # noqa: F401  (routes register on feedback_bp)
     from cbl.feedback.views import bp as feedback_bp
     from cbl.main import bp as main_bp
     from cbl.notifications.views import bp as notifications_bp

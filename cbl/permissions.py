@@ -12,7 +12,7 @@ Unknown and invisible objects answer 404; visible objects with a forbidden actio
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import Select, and_, exists, or_, select
 
@@ -289,12 +289,20 @@ def team_of_student(user: User, classroom_id: int) -> Team | None:
     )
 
 
+def show_full_names_of(classroom: Classroom) -> None:
+    """Note, for this request, the class whose people a page shows: a partner then sees full
+    names if that class's teachers allow it (see :func:`person_name`)."""
+    g.full_names_for_partners = bool(classroom.partners_see_full_names)
+
+
 def person_name(user: User | None) -> str:
-    """How a person is named to the visitor: outsiders (partners) see first names only."""
+    """How a person is named to the visitor: outsiders (partners) see first names only,
+    unless the class of the page allows full names."""
     if user is None:
         return ""
     viewer = current_user
-    if getattr(viewer, "is_authenticated", False) and viewer.role is Role.PARTNER and user.id != viewer.id:
+    if (getattr(viewer, "is_authenticated", False) and viewer.role is Role.PARTNER and user.id != viewer.id
+            and not g.get("full_names_for_partners")):
         return user.first_name
     return user.display_name
 

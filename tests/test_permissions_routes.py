@@ -132,6 +132,15 @@ EXPECTED: dict[str, dict] = {
     # partner it was sent to (or a newcomer creating that account) may accept it.
     "feedback.accept": _row(anonymous=OK, student_own=403, student_other=403, teacher=403, teacher_other=403,
                             partner=OK, admin=403),
+    # feedback: comments (the world's comment is a teacher's, on p1, visible to all who read p1)
+    "feedback.project_feedback": READ_PROJECT,
+    "feedback.comment": {**READ_PROJECT, "admin": 403},  # administrators read, they do not comment
+    "feedback.reply": {**READ_PROJECT, "admin": 403},
+    "feedback.mark_addressed": EDIT_PROJECT,  # the team (and its teachers) mark feedback addressed
+    "feedback.reopen": EDIT_PROJECT,
+    "feedback.approve": {**DECIDE_PHASE, "partner": 403},  # the class's teachers moderate
+    "feedback.hide": {**DECIDE_PHASE, "partner": 403},
+    "feedback.remove_partner": DECIDE_PHASE,  # the class's teachers remove a partner's access
     "feedback.audit_log": _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK, partner=403,
                                admin=OK),  # teachers read the events of their own classes
     # teams
@@ -230,6 +239,7 @@ def _build_world() -> dict:
 
     factories.grant_partner(p1, partner)
     invitation = factories.make_invitation(class_a, p1, email=partner.email, token="world-token", by=teacher_a)
+    comment = factories.make_comment(p1, teacher_a)
     entry = factories.make_entry(p1, student_own, visibility="team", photo=True)
     document = factories.make_entry(p1, student_own, kind="file", title="Plan", visibility="team",
                                     document=factories.PDF)
@@ -241,9 +251,9 @@ def _build_world() -> dict:
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
               "phase": "engage", "file_id": document.files[0].id, "invitation_id": invitation.id,
-              "token": "world-token", "notification_id": notice.id}
+              "token": "world-token", "notification_id": notice.id, "comment_id": comment.id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
-           "student_own": student_own.id}
+           "student_own": student_own.id, "partner": partner.id}
     params["framework_id"] = framework.id
     return {"visitors": visitors, "params": params, "ids": ids}
 
@@ -253,6 +263,8 @@ def url_params(endpoint: str, rule, world: dict) -> dict:
     values = dict(world["params"])
     if endpoint == "admin.set_active":
         values["user_id"] = world["ids"]["student_other"]
+    elif endpoint == "feedback.remove_partner":
+        values["user_id"] = world["ids"]["partner"]
     else:
         values["user_id"] = world["ids"]["student_own"]
     missing = rule.arguments - set(values)

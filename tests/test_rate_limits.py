@@ -159,9 +159,6 @@ def test_sign_in_link_requests_are_limited_per_email_and_per_address(app):
 
 @low_limits
 def test_the_sign_in_link_route_is_limited(app):
-    view = app.view_functions["accounts.request_login_link"]
-    if getattr(view, "__wrapper-limiter-instance", None) is not limiter:
-        pytest.skip("accounts.request_login_link does not carry @link_request_limits yet")
     client = app.test_client()
     answers = [client.post("/login/link", data={"email": "nobody@utility.example"},
                            environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code for _ in range(3)]

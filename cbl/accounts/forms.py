@@ -56,5 +56,5 @@ class ActiveForm(Form):
 
 
 class LoginLinkRequestForm(Form):
-    email = EmailField(_l("Your email address"), validators=[DataRequired(), Email(check_deliverability=False),
+    email = EmailField(_l("Your email address"), filters=[lambda value: value.strip() if value else value], validators=[DataRequired(), Email(check_deliverability=False),
                                                              Length(max=254)])

@@ -14,7 +14,7 @@ from cbl.errors import NotFound, ValidationFailed
 from cbl.formtools import EmptyForm
 from cbl.paging import paginate
 from cbl.permissions import role_required
-from cbl.ratelimit import sign_in_limits
+from cbl.ratelimit import link_request_limits, sign_in_limits
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -49,6 +49,7 @@ def login():
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
+@link_request_limits
 def request_login_link():
     """Partners and family guests ask for a single-use sign-in link by email. The answer is
     the same whether or not the address has an account."""

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from cbl import audit
+from cbl.audit import AuditEvent
 from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
 from cbl.accounts.services import create_user
 from cbl.dbtypes import utcnow
@@ -17,27 +18,55 @@ from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback.models import Invitation, InvitationKind, InvitationStatus
 from cbl.mail import send_mail
+from cbl.notifications.models import NotificationKind
+from cbl.notifications.services import notify
+from cbl.permissions import is_team_member, is_teacher_of
 from cbl.projects.models import Project, ProjectPartner
-from cbl.teams.models import Classroom, Team
+from cbl.teams.models import Classroom, ClassroomTeacher, Team
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def invite(acting: User, classroom: Classroom, email: str, message: str, project_ids: list[int],
+def may_invite(user: User, project: Project, kind: InvitationKind) -> bool:
+    """Teachers of the class invite partners; the team too where the class allows it; a
+    student invites their family to their own team's projects."""
+    if kind is InvitationKind.FAMILY:
+        return is_team_member(user, project.team_id)
+    if is_teacher_of(user, project.team.classroom_id):
+        return True
+    return is_team_member(user, project.team_id) and project.team.classroom.teams_invite_partners
+
+
+def invitable_projects(user: User, project: Project) -> list[Project]:
+    """The projects an invitation from this page may open: every project of the class for
+    its teachers; the projects of the student's own team for a student."""
+    stmt = select(Project).join(Team, Team.id == Project.team_id).where(Team.classroom_id == project.team.classroom_id)
+    if not is_teacher_of(user, project.team.classroom_id):
+        stmt = stmt.where(Project.team_id == project.team_id)
+    return list(db.session.scalars(stmt.options(joinedload(Project.team), joinedload(Project.challenge))
+                                   .order_by(Team.name, Project.id)))
+
+
+def invite(acting: User, project: Project, email: str, message: str, project_ids: list[int],
            kind: InvitationKind = InvitationKind.PARTNER) -> Invitation:
-    """Invite ``email`` to these projects of the class and mail the link. Raises
-    ValidationFailed for projects outside the class or an address that belongs to an
-    account that is not a partner's."""
+    """Invite ``email`` to these projects (from ``project``'s page) and mail the link. Raises
+    Forbidden when ``acting`` may not invite, ValidationFailed for projects they may not
+    open or an address that belongs to a school account. The class's teachers are told
+    when a student sends it."""
+    if not may_invite(acting, project, kind):
+        raise Forbidden(_("You cannot invite guests to this project."))
+    classroom = project.team.classroom
     email = normalise_email(email)
-    projects = list(db.session.scalars(select(Project).join(Team, Team.id == Project.team_id).where(
-        Project.id.in_(project_ids), Team.classroom_id == classroom.id)))
-    if not projects or len(projects) != len(set(project_ids)):
-        raise ValidationFailed(_("Choose projects of this class."), field="projects")
+    allowed = {p.id: p for p in invitable_projects(acting, project)}
+    wanted = set(project_ids)
+    if not wanted or not wanted <= set(allowed):
+        raise ValidationFailed(_("Choose projects you may share."), field="projects")
+    projects = [allowed[i] for i in sorted(wanted)]
     existing = get_user_by_email(email)
     if existing is not None and existing.role is not Role.PARTNER:
-        raise ValidationFailed(_("This address belongs to a school account. Invite partners by their own "
+        raise ValidationFailed(_("This address belongs to a school account. Invite guests by their own "
                                  "address."), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(classroom_id=classroom.id, email=email, kind=kind, message=message.strip(),
@@ -46,7 +75,13 @@ def invite(acting: User, classroom: Classroom, email: str, message: str, project
     db.session.add(invitation)
     db.session.flush()
     audit.record(audit.Action.INVITATION_SENT, actor_id=acting.id, classroom_id=classroom.id,
-                 object_type="invitation", object_id=invitation.id, detail=email)
+                 object_type="invitation", object_id=invitation.id, detail=f"{kind.value}: {email}")
+    if acting.role is Role.STUDENT:
+        teachers = db.session.scalars(select(ClassroomTeacher.user_id).where(
+            ClassroomTeacher.classroom_id == classroom.id))
+        notify(teachers, NotificationKind.TEAM_INVITED, actor_id=acting.id,
+               url=url_for("feedback.classroom_invitations", classroom_id=classroom.id),
+               person=acting.display_name, team=project.team.name, guest=email, project=project.challenge.title)
     _mail_invitation(invitation, token, acting)
     db.session.commit()
     return invitation
@@ -55,10 +90,15 @@ def invite(acting: User, classroom: Classroom, email: str, message: str, project
 def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     link = url_for("feedback.accept", token=token, _external=True)
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
-    body = _("%(name)s invites you to see and respond to the work of students at %(school)s:\n\n%(projects)s\n\n"
-             "%(message)s\n\nOpen this link to accept (it works once, until %(until)s):\n%(link)s\n",
-             name=acting.display_name, school=invitation.classroom.name, projects=titles,
-             message=invitation.message, until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
+    if invitation.kind is InvitationKind.FAMILY:
+        intro = _("%(name)s invites you to see their school project and respond to it (class %(school)s):",
+                  name=acting.display_name, school=invitation.classroom.name)
+    else:
+        intro = _("%(name)s invites you to see and respond to the work of students at %(school)s:",
+                  name=acting.display_name, school=invitation.classroom.name)
+    body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
+             "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
+             until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
     send_mail(invitation.email, _("An invitation to see students' work on CBL Tracker"), body)
 
 
@@ -114,6 +154,11 @@ def _accept(invitation: Invitation, user: User) -> User:
         else:
             grant.revoked_at, grant.expires_at = None, max(grant.expires_at, until)
     invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
+    first = invitation.projects[0] if invitation.projects else None
+    notify([invitation.invited_by_id], NotificationKind.INVITATION_ACCEPTED, actor_id=user.id,
+           url=url_for("projects.detail", project_id=first.id) if first else url_for("projects.home"),
+           person=user.display_name, project=first.challenge.title if first else "",
+           team=first.team.name if first else "")
     audit.record(audit.Action.INVITATION_ACCEPTED, actor_id=user.id, classroom_id=invitation.classroom_id,
                  object_type="invitation", object_id=invitation.id, detail=invitation.email)
     db.session.commit()
@@ -135,3 +180,31 @@ def list_for_classroom(classroom: Classroom) -> list[Invitation]:
     return list(db.session.scalars(select(Invitation).where(Invitation.classroom_id == classroom.id)
                                    .options(selectinload(Invitation.projects).joinedload(Project.team))
                                    .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+
+
+def sent_by(user: User, classroom_id: int) -> list[Invitation]:
+    """The invitations this person sent in the class, newest first (a student's own list)."""
+    return list(db.session.scalars(select(Invitation).where(Invitation.classroom_id == classroom_id,
+                                                            Invitation.invited_by_id == user.id)
+                                   .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+
+
+def record_expirations() -> int:
+    """Write an ``invitation_expired`` audit event, dated when it expired, for each unused
+    invitation that ran out and has none yet. Run when the audit log is read, so the log is
+    complete whenever someone looks; saved on a connection of its own (a page view changes
+    nothing else). Returns how many were written."""
+    recorded = select(AuditEvent.object_id).where(AuditEvent.action == audit.Action.INVITATION_EXPIRED,
+                                                  AuditEvent.object_type == "invitation")
+    expired = select(Invitation.id, Invitation.classroom_id, Invitation.expires_at, Invitation.email).where(
+        Invitation.expires_at <= utcnow(), Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.id.not_in(recorded))
+    with db.engine.connect().execution_options(cbl_write=True) as connection:
+        with connection.begin():
+            rows = connection.execute(expired).all()
+            if rows:
+                connection.execute(insert(AuditEvent), [
+                    {"at": row.expires_at, "action": audit.Action.INVITATION_EXPIRED, "actor_id": None,
+                     "classroom_id": row.classroom_id, "object_type": "invitation", "object_id": row.id,
+                     "detail": row.email} for row in rows])
+    return len(rows)

@@ -12,7 +12,7 @@ from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback import invitations
 from cbl.feedback.forms import AcceptForm, InviteForm
-from cbl.feedback.models import Invitation
+from cbl.feedback.models import Invitation, InvitationKind
 from cbl.formtools import choices
 from cbl.paging import paginate
 from cbl.permissions import (can_manage_classroom, get_visible, is_teacher_of, role_required, visible_audit_events,
@@ -26,35 +26,37 @@ from cbl.teams.models import Classroom, Team
 bp = Blueprint("feedback", __name__)
 
 
-def _class_projects(classroom_id: int) -> list[Project]:
-    return list(db.session.scalars(select(Project).join(Team, Team.id == Project.team_id)
-                                   .where(Team.classroom_id == classroom_id).order_by(Team.name, Project.id)))
-
-
 @bp.route("/projects/<int:project_id>/invite", methods=["GET", "POST"])
 @login_required
 @invitation_limits
 def invite(project_id: int):
-    """A teacher invites a community partner to this project (and others of the class)."""
+    """Invite a guest to this project (and others the inviter may share): teachers invite
+    community partners, the team too where the class allows it, and a student their family."""
     project = load_project(project_id)
-    if not is_teacher_of(current_user, project.team.classroom_id):
+    kind = InvitationKind.FAMILY if request.args.get("kind") == "family" else InvitationKind.PARTNER
+    if not invitations.may_invite(current_user, project, kind):
         abort(403)
     form = InviteForm()
     form.projects.choices = choices((p.id, f"{p.challenge.title} · {p.team.name}")
-                                    for p in _class_projects(project.team.classroom_id))
+                                    for p in invitations.invitable_projects(current_user, project))
     if request.method == "GET":
         form.projects.data = [project.id]
     elif form.validate_on_submit():
         try:
-            invitation = invitations.invite(current_user, project.team.classroom, form.email.data,
-                                            form.message.data or "", form.projects.data or [])
+            invitation = invitations.invite(current_user, project, form.email.data, form.message.data or "",
+                                            form.projects.data or [], kind)
         except ValidationFailed as err:
             getattr(form, err.field or "email").errors = [str(err)]
         else:
             flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("feedback.classroom_invitations", classroom_id=project.team.classroom_id))
-    return render_template("feedback/invite.html", form=form, project=project), \
-        400 if request.method == "POST" else 200
+            if is_teacher_of(current_user, project.team.classroom_id):
+                return redirect(url_for("feedback.classroom_invitations", classroom_id=project.team.classroom_id))
+            return redirect(url_for("feedback.invite", project_id=project.id,
+                                    kind=kind.value if kind is InvitationKind.FAMILY else None))
+    teacher = is_teacher_of(current_user, project.team.classroom_id)
+    sent = [] if teacher else invitations.sent_by(current_user, project.team.classroom_id)
+    return render_template("feedback/invite.html", form=form, project=project, kind=kind.value, sent=sent,
+                           teacher=teacher), 400 if request.method == "POST" else 200
 
 
 @bp.get("/classes/<int:classroom_id>/invitations")
@@ -76,7 +78,8 @@ def revoke(invitation_id: int):
         Invitation.classroom_id.in_(visible_classrooms(current_user).with_only_columns(Classroom.id))))
     if invitation is None:
         abort(404)
-    if not is_teacher_of(current_user, invitation.classroom_id):
+    inviter = invitation.invited_by_id == current_user.id
+    if not (inviter or is_teacher_of(current_user, invitation.classroom_id)):
         abort(403)
     if EmptyForm().validate_on_submit():
         try:
@@ -85,6 +88,9 @@ def revoke(invitation_id: int):
             flash(str(err), "error")
         else:
             flash(_("The invitation to %(email)s was withdrawn.", email=invitation.email), "success")
+    if not is_teacher_of(current_user, invitation.classroom_id) and invitation.projects:
+        return redirect(url_for("feedback.invite", project_id=invitation.projects[0].id,
+                                kind="family" if invitation.kind is InvitationKind.FAMILY else None))
     return redirect(url_for("feedback.classroom_invitations", classroom_id=invitation.classroom_id))
 
 
@@ -127,10 +133,22 @@ def accept(token: str):
 @role_required(Role.TEACHER, Role.ADMIN)
 def audit_log():
     """Who did what, newest first: administrators see everything, teachers their classes
-    (including the sign-ins of partners invited to them)."""
+    (including the sign-ins of partners invited to them). Filtered by kind of event and by
+    class."""
+    if invitations.record_expirations():
+        db.session.rollback()  # start a fresh read that sees the events just written
     stmt = visible_audit_events(current_user).options(joinedload(AuditEvent.actor))
     action = request.args.get("action", "")
     if action in {a.value for a in Action}:
         stmt = stmt.where(AuditEvent.action == Action(action))
+    else:
+        action = ""
+    classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+    classroom_id = request.args.get("classroom", type=int)
+    if classroom_id not in {c.id for c in classrooms}:
+        classroom_id = None
+    if classroom_id is not None:
+        stmt = stmt.where(AuditEvent.classroom_id == classroom_id)
     page = paginate(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-    return render_template("feedback/audit.html", page=page, actions=list(Action), action=action)
+    return render_template("feedback/audit.html", page=page, actions=list(Action), action=action,
+                           classrooms=classrooms, classroom_id=classroom_id)

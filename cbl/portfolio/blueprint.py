@@ -8,7 +8,8 @@ from sqlalchemy.orm import joinedload
 
 from cbl.competencies.queries import competency_choices
 from cbl.extensions import db
-from cbl.permissions import can_edit_entry, can_edit_project, get_visible, taught_classroom_ids, visible_entries
+from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of, taught_classroom_ids,
+                             visible_entries)
 from cbl.portfolio import publishing, queries
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
@@ -32,9 +33,11 @@ ADDABLE_KINDS = (EntryKind.NOTE, EntryKind.IMAGE, EntryKind.LINK, EntryKind.FILE
 
 def load_entry(entry_id: int) -> Entry:
     """The entry if the visitor may read it, else 404."""
-    return get_visible(visible_entries(current_user).options(
+    entry = get_visible(visible_entries(current_user).options(
         joinedload(Entry.project).joinedload(Project.team).joinedload(Team.classroom),
         joinedload(Entry.project).joinedload(Project.challenge), joinedload(Entry.author)), Entry, entry_id)
+    show_full_names_of(entry.project.team.classroom)
+    return entry
 
 
 def load_editable_entry(entry_id: int) -> Entry:

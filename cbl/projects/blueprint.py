@@ -3,7 +3,7 @@
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from cbl.permissions import can_edit_project, get_visible, visible_projects
+from cbl.permissions import can_edit_project, get_visible, show_full_names_of, visible_projects
 from cbl.projects.models import Project
 from cbl.projects.queries import project_options
 
@@ -12,7 +12,9 @@ bp = Blueprint("projects", __name__)
 
 def load_project(project_id: int) -> Project:
     """The project if the visitor may see it, else 404."""
-    return get_visible(visible_projects(current_user).options(*project_options()), Project, project_id)
+    project = get_visible(visible_projects(current_user).options(*project_options()), Project, project_id)
+    show_full_names_of(project.team.classroom)
+    return project
 
 
 def load_editable_project(project_id: int) -> Project:

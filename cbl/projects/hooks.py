@@ -10,7 +10,8 @@ from typing import Callable
 from cbl.projects.models import Project
 
 # Called as function(project, **known): ``known`` holds what the page already worked out
-# (``member``: the visitor is on the team; ``shown_phase``), so extras need not ask again.
+# (``member``: the visitor is on the team; ``teacher``: the visitor teaches the class;
+# ``shown_phase``), so extras need not ask again.
 ProjectPageExtra = Callable[..., dict]
 _project_page_extras: list[ProjectPageExtra] = []
 
@@ -29,9 +30,43 @@ def project_page_context(project: Project, **known) -> dict:
     return context
 
 
-# The class board and the teacher's home: function(classroom=…) / function(user=…) -> dict.
+# The entry page (portfolio): function(entry) -> dict.
+_entry_page_extras: list[Callable[..., dict]] = []
+
+
+def entry_page_extra(function: Callable[..., dict]) -> Callable[..., dict]:
+    """Register extra template variables for a portfolio entry's page (a decorator)."""
+    if function not in _entry_page_extras:
+        _entry_page_extras.append(function)
+    return function
+
+
+def entry_page_context(entry, **known) -> dict:
+    context: dict = {}
+    for function in _entry_page_extras:
+        context.update(function(entry, **known))
+    return context
+
+
+# The class board and the teacher's and partner's homes: function(classroom=…) /
+# function(user=…) / function(user=…, projects=…) -> dict.
 _board_extras: list[Callable[..., dict]] = []
 _teacher_home_extras: list[Callable[..., dict]] = []
+_partner_home_extras: list[Callable[..., dict]] = []
+
+
+def partner_home_extra(function: Callable[..., dict]) -> Callable[..., dict]:
+    """Register extra template variables for a partner's home page (a decorator)."""
+    if function not in _partner_home_extras:
+        _partner_home_extras.append(function)
+    return function
+
+
+def partner_home_context(**known) -> dict:
+    context: dict = {}
+    for function in _partner_home_extras:
+        context.update(function(**known))
+    return context
 
 
 def board_extra(function: Callable[..., dict]) -> Callable[..., dict]:

@@ -263,3 +263,5 @@ class ProjectPartner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the partner last opened the project: their dashboard shows what is new since.
     last_visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])

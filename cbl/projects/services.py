@@ -11,7 +11,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.projects.models import (Activity, ActivityKind, CandidateQuestion, Challenge, ChallengeSize,
-                                 ElementKey, GuidingQuestion, Priority, Project, ProjectElement,
+                                 ElementKey, GuidingQuestion, Priority, Project, ProjectElement, ProjectPartner,
                                  QuestionStatus)
 from cbl.teams.models import Classroom, Team
 from cbl.teams.signals import team_created
@@ -270,3 +270,13 @@ def delete_activity(project: Project, activity_id: int) -> None:
     db.session.delete(get_activity(project, activity_id))
     touch(project)
     db.session.commit()
+
+
+def note_partner_visit(project: Project, partner: User) -> None:
+    """Remember when a partner last opened the project (their dashboard shows what is new
+    since). Saved at once on a connection of its own: the page view changes nothing else."""
+    with db.engine.connect().execution_options(cbl_write=True) as connection:
+        with connection.begin():
+            connection.execute(update(ProjectPartner).where(ProjectPartner.project_id == project.id,
+                                                            ProjectPartner.user_id == partner.id)
+                               .values(last_visited_at=utcnow()))

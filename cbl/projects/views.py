@@ -11,7 +11,7 @@ from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
-                             get_visible, is_team_member, visible_challenges, visible_classrooms, visible_projects)
+                             get_visible, is_team_member, is_teacher_of, visible_challenges, visible_classrooms, visible_projects)
 from cbl.projects import hooks, phases, queries, services
 from cbl.projects.blueprint import bp, load_project
 from cbl.projects.forms import (ActivityForm, CandidateForm, ChallengeForm, DecisionForm, ElementForm,
@@ -35,7 +35,8 @@ def home():
         return render_template("projects/home_student.html", cards=cards, missing=missing, classrooms=classrooms)
     if role is Role.PARTNER:
         projects = db.session.scalars(visible_projects(current_user).options(*queries.project_options())).all()
-        return render_template("projects/home_partner.html", projects=projects)
+        return render_template("projects/home_partner.html", projects=projects,
+                               **hooks.partner_home_context(user=current_user, projects=projects))
     classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
     pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
     return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
@@ -111,15 +112,16 @@ def render_project(project: Project, status: int = 200, **overrides):
     except ValueError:
         shown_phase = project.phase
     member = is_team_member(current_user, project.team_id)
-    editable = member or can_edit_project(current_user, project)
+    teacher = not member and is_teacher_of(current_user, project.team.classroom_id)
+    editable = member or teacher
     forms = dict(candidate_form=CandidateForm(), question_form=GuidingQuestionForm(), request_form=PhaseRequestForm(),
                  decision_form=DecisionForm(), step_back_form=_step_back_form(project), empty=EmptyForm(),
                  activity_form=_activity_form(page))
     forms.update(overrides)
     return render_template(
         "projects/detail.html", page=page, project=project, shown_phase=shown_phase, editable=editable,
-        may_request=member, may_decide=editable and not member and current_user.role is Role.TEACHER,
-        member=member, element_form=ElementForm, **hooks.project_page_context(project, member=member, shown_phase=shown_phase), **forms), status
+        may_request=member, may_decide=teacher, member=member, element_form=ElementForm,
+        **hooks.project_page_context(project, member=member, teacher=teacher, shown_phase=shown_phase), **forms), status
 
 
 def _activity_form(page, form: ActivityForm | None = None) -> ActivityForm:
@@ -142,6 +144,7 @@ def detail(project_id: int):
     if current_user.role is Role.PARTNER:
         audit.record_now(audit.Action.PARTNER_VIEW, actor_id=current_user.id, classroom_id=project.team.classroom_id,
                          object_type="project", object_id=project.id)
+        services.note_partner_visit(project, current_user)
     return render_project(project)
 
 

@@ -15,6 +15,11 @@ class ClassroomForm(Form):
     joining_open = BooleanField(_l("Students can join with the class code"), default=True)
     students_form_teams = BooleanField(_l("Students form their own teams"))
     teams_advance_freely = BooleanField(_l("Teams move to the next phase without my approval"))
+    moderate_outsider_comments = BooleanField(
+        _l("Comments from invited guests wait for my approval before students see them"), default=True)
+    teams_invite_partners = BooleanField(_l("Teams may invite community partners themselves (I am told)"))
+    partners_see_full_names = BooleanField(_l("Invited guests see students' full names"),
+                                           description=_l("Otherwise they see first names only."))
 
 
 class AdminClassroomForm(ClassroomForm):

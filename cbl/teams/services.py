@@ -12,11 +12,19 @@ from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamM
 from cbl.teams.signals import team_created
 
 
-def create_classroom(teacher: User, name: str, term: str = "", *, joining_open: bool = True,
-                     students_form_teams: bool = False, teams_advance_freely: bool = False) -> Classroom:
-    """A new class taught by ``teacher``, with a fresh join code."""
-    classroom = Classroom(name=name.strip(), term=(term or "").strip(), joining_open=joining_open,
-                          students_form_teams=students_form_teams, teams_advance_freely=teams_advance_freely)
+# The on/off settings of a class.
+SETTINGS = ("joining_open", "students_form_teams", "teams_advance_freely", "moderate_outsider_comments",
+            "teams_invite_partners", "partners_see_full_names")
+
+
+def create_classroom(teacher: User, name: str, term: str = "", **switches: bool) -> Classroom:
+    """A new class taught by ``teacher``, with a fresh join code. ``switches`` are class
+    settings (``joining_open``, ``students_form_teams``, …: see :data:`SETTINGS`)."""
+    unknown = set(switches) - set(SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown class settings {sorted(unknown)}")
+    classroom = Classroom(name=name.strip(), term=(term or "").strip(),
+                          **{key: bool(value) for key, value in switches.items()})
     classroom.teacher_links.append(ClassroomTeacher(user=teacher))
     db.session.add(classroom)
     db.session.commit()
@@ -30,7 +38,7 @@ def list_teachers() -> list[User]:
 
 
 def update_classroom(classroom: Classroom, **settings) -> Classroom:
-    for key in ("name", "term", "joining_open", "students_form_teams", "teams_advance_freely"):
+    for key in ("name", "term", *SETTINGS):
         if key in settings:
             value = settings[key]
             setattr(classroom, key, value.strip() if isinstance(value, str) else bool(value))

@@ -34,6 +34,10 @@ def index():
     return render_template("teams/index.html", classrooms=classrooms)
 
 
+def _switches(form: ClassroomForm) -> dict[str, bool]:
+    return {key: bool(getattr(form, key).data) for key in services.SETTINGS}
+
+
 @bp.route("/classes/new", methods=["GET", "POST"])
 @role_required(Role.TEACHER, Role.ADMIN)
 def create_classroom():
@@ -46,9 +50,7 @@ def create_classroom():
         form = ClassroomForm()
     if form.validate_on_submit():
         teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
-        classroom = services.create_classroom(
-            teacher, form.name.data, form.term.data, joining_open=form.joining_open.data,
-            students_form_teams=form.students_form_teams.data, teams_advance_freely=form.teams_advance_freely.data)
+        classroom = services.create_classroom(teacher, form.name.data, form.term.data, **_switches(form))
         flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=None), 400 if form.errors else 200
@@ -78,10 +80,7 @@ def edit_classroom(classroom_id: int):
     classroom = _managed_classroom(classroom_id)
     form = ClassroomForm(obj=classroom)
     if form.validate_on_submit():
-        services.update_classroom(classroom, name=form.name.data, term=form.term.data,
-                                  joining_open=form.joining_open.data,
-                                  students_form_teams=form.students_form_teams.data,
-                                  teams_advance_freely=form.teams_advance_freely.data)
+        services.update_classroom(classroom, name=form.name.data, term=form.term.data, **_switches(form))
         flash(_("Class settings saved."), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400 if form.errors else 200
