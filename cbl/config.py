@@ -40,6 +40,9 @@ class Defaults:
     PARTNER_ACCESS_DAYS = 90
     # How long a mailed sign-in link works.
     LOGIN_LINK_MINUTES = 20
+    # The site's address, for links in mail sent outside a request (the daily digest), e.g.
+    # "https://cbl.school.org". Unset: http://localhost:5000.
+    BASE_URL: str | None = None
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
     # Abuse limits (cbl/ratelimit.py). Counters in memory, or Redis: redis://host:6379/0.
