@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
+    from cbl.assessment import models as _assessment_models  # noqa: F401  (until its views import it)
     from cbl.competencies.views import bp as competencies_bp
     from cbl.feedback import comment_views, partner_views  # noqa: F401  (routes register on feedback_bp)
     from cbl.feedback.views import bp as feedback_bp
