@@ -99,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from cbl.accounts.views import admin_bp, bp as accounts_bp
-    from cbl.assessment import models as _assessment_models  # noqa: F401  (until its views import it)
+    from cbl.assessment.blueprint import bp as assessment_bp
     from cbl.competencies.views import bp as competencies_bp
     from cbl.feedback import comment_views, partner_views  # noqa: F401  (routes register on feedback_bp)
     from cbl.feedback.views import bp as feedback_bp
@@ -111,8 +111,10 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.projects import element_views, views  # noqa: F401  (routes register on the blueprint)
     from cbl.projects.blueprint import bp as projects_bp
     from cbl.teams.views import bp as teams_bp
+    from cbl.assessment import models as _assessment_models  # noqa: F401  (the views modules import it too)
+    # The assessment area's views register on assessment_bp (one import line each):
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp,
+    for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(competencies_bp)
