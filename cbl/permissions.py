@@ -183,7 +183,8 @@ def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, 
 
 def visible_audit_events(user: User | None) -> Select:
     """Audit events the user may read: all for admins; for teachers the events of their
-    classes and the sign-ins of partners holding access to them; nothing for others."""
+    classes, and the sign-ins and refused requests (anywhere) of partners holding access to
+    them; nothing for others."""
     stmt = select(AuditEvent)
     if _is_anonymous(user):
         return _nothing(stmt)
@@ -195,7 +196,8 @@ def visible_audit_events(user: User | None) -> Select:
     partners = (select(ProjectPartner.user_id).join(Project, Project.id == ProjectPartner.project_id)
                 .join(Team, Team.id == Project.team_id).where(Team.classroom_id.in_(taught)))
     return stmt.where(or_(AuditEvent.classroom_id.in_(taught),
-                          and_(AuditEvent.action == Action.SIGN_IN, AuditEvent.actor_id.in_(partners))))
+                          and_(AuditEvent.action.in_((Action.SIGN_IN, Action.PARTNER_REFUSED)),
+                               AuditEvent.actor_id.in_(partners))))
 
 
 def get_visible(stmt: Select, model: type, object_id: int) -> Any:

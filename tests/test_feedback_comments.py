@@ -228,3 +228,47 @@ def test_project_page_shows_open_feedback_count(client, auth, school):
     auth.as_user(school["maya"])
     page = html.unescape(client.get(f"/projects/{school['project'].id}").get_data(as_text=True))
     assert "2 open pieces of feedback" in page
+
+
+def test_a_double_click_saves_one_reply(client, auth, school):
+    comment = factories.make_comment(school["project"], school["teacher"], "Which roof?")
+    auth.as_user(school["maya"])
+    for _ in range(2):
+        assert client.post(f"/comments/{comment.id}/reply", data={"body": "The gym roof."}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.parent_id == comment.id)) == 1
+
+
+def test_an_empty_reply_says_so_at_the_top_and_links_to_the_field(client, auth, school):
+    comment = factories.make_comment(school["project"], school["teacher"], "Which roof?")
+    auth.as_user(school["maya"])
+    response = client.post(f"/comments/{comment.id}/reply", data={"body": " "})
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Your reply was not sent." in page and f'href="#reply-{comment.id}"' in page
+
+
+def test_a_failed_comment_on_an_entry_comes_back_on_the_entry_page(client, auth, school):
+    entry = factories.make_entry(school["project"], school["maya"], title="Gutter photos", visibility="team")
+    auth.as_user(school["leo"])
+    response = _post(client, school["project"], "x" * 6000, "praise", entry_id=entry.id)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Gutter photos" in page and "Feedback on this entry" in page and "x" * 6000 in page
+
+
+def test_hiding_a_comment_takes_its_notifications_away(client, auth, school):
+    auth.as_user(school["classmate"])
+    _post(client, school["project"], "Something unkind")
+    assert _notices(school["maya"], NotificationKind.NEW_FEEDBACK) == 1
+    comment = db.session.scalar(select(Comment))
+    auth.as_user(school["teacher"])
+    client.post(f"/comments/{comment.id}/hide")
+    assert _notices(school["maya"], NotificationKind.NEW_FEEDBACK) == 0
+
+
+def test_notices_name_the_team_as_well_as_the_challenge(client, auth, school):
+    auth.as_user(school["classmate"])
+    _post(client, school["project"], "Nice!", "praise")
+    auth.as_user(school["maya"])
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "Rain Catchers" in page

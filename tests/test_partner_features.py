@@ -204,7 +204,7 @@ def test_student_invites_family_to_their_own_project_and_the_guest_accepts(app, 
     invitation = db.session.scalar(select(Invitation).where(Invitation.email == "grandma@family.example"))
     assert invitation.kind is InvitationKind.FAMILY
     body = outbox()[-1].get_content()
-    assert "Maya Chen invites you to see their school project" in body
+    assert "Maya invites you to see their school project" in body and "Chen" not in body
     link = re.search(r"http://localhost(/invitations/accept/\S+)", body).group(1)
     guest = app.test_client()
     response = guest.post(link, data={"display_name": "Rosa Chen", "password": "long enough secret",
@@ -256,3 +256,36 @@ def test_audit_log_filters_by_class(client, auth, school):
     assert "b@second.example" in page and "a@first.example" not in page
     page = _page(client.get("/audit?classroom=999999"))  # unknown class: the filter is ignored, no error
     assert "b@second.example" in page and "a@first.example" in page
+
+
+def test_teacher_sees_refused_requests_of_guests_invited_to_her_class(client, auth, school):
+    stranger_class = factories.make_classroom(factories.make_user("teacher"), name="Elsewhere")
+    foreign = factories.make_project(factories.make_team(stranger_class, name="Far"))
+    auth.as_user(school["partner"])
+    assert client.get(f"/projects/{foreign.id}").status_code == 404
+    auth.as_user(school["teacher"])
+    page = _page(client.get("/audit?action=partner_refused"))
+    assert f"/projects/{foreign.id}" in page
+
+
+def test_an_invitation_for_an_existing_account_asks_to_sign_in_and_a_mailed_link_brings_back(app, school):
+    invitation_project = school["other"]
+    factories.make_invitation(school["classroom"], invitation_project, email=school["partner"].email,
+                              token="for-jordan", by=school["teacher"])
+    guest = app.test_client()
+    page = _page(guest.get("/invitations/accept/for-jordan"))
+    assert "Sign in to accept" in page and "Create your guest account" not in page
+    guest.post("/login/link?next=/invitations/accept/for-jordan", data={"email": school["partner"].email})
+    link = _mailed_link()
+    assert "next=" in link
+    response = guest.post(link)
+    assert response.headers["Location"].endswith("/invitations/accept/for-jordan")
+    assert guest.post("/invitations/accept/for-jordan").status_code == 302
+    assert guest.get(f"/projects/{invitation_project.id}").status_code == 200
+
+
+def test_inviting_someone_who_can_already_see_the_project_says_so(client, auth, school):
+    auth.as_user(school["teacher"])
+    response = _invite(client, school["project"], school["partner"].email)
+    assert response.status_code == 400 and "can already see these projects" in _page(response)
+    assert outbox() == []

@@ -40,9 +40,10 @@ def may_use_links(user: User | None) -> bool:
     return user is not None and user.role is Role.PARTNER and user.active
 
 
-def request_link(email: str) -> bool:
-    """Mail a sign-in link to ``email`` if it is an active partner account. Returns whether
-    a link was sent; the page says the same either way."""
+def request_link(email: str, next_path: str | None = None) -> bool:
+    """Mail a sign-in link to ``email`` if it is an active partner account; ``next_path`` (a
+    path on this site, checked by the caller) is where the link leads after signing in.
+    Returns whether a link was sent; the page says the same either way."""
     user = get_user_by_email(email)
     if not may_use_links(user):
         return False
@@ -51,7 +52,7 @@ def request_link(email: str) -> bool:
     db.session.add(LoginLink(user_id=user.id, token_hash=_hash(token),
                              expires_at=utcnow() + timedelta(minutes=minutes)))
     db.session.flush()
-    link = url_for("accounts.login_link", token=token, _external=True)
+    link = url_for("accounts.login_link", token=token, next=next_path or None, _external=True)
     body = _("Hello %(name)s,\n\nOpen this link to sign in to CBL Tracker. It works once, for %(minutes)d minutes:"
              "\n%(link)s\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
              name=user.first_name, minutes=minutes, link=link)

@@ -57,7 +57,7 @@ def request_login_link():
         return redirect(url_for("main.home"))
     form = LoginLinkRequestForm()
     if form.validate_on_submit():
-        links.request_link(form.email.data)
+        links.request_link(form.email.data, _safe_next(request.args.get("next")))
         return render_template("accounts/login_link_sent.html", email=form.email.data.strip())
     return render_template("accounts/login_link.html", form=form), 400 if form.errors else 200
 
@@ -88,7 +88,7 @@ def login_link(token: str):
         login_user(user)
         services.record_sign_in(user)
         flash(_("You are signed in."), "success")
-        return redirect(url_for("main.home"))
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/login_link_confirm.html", form=form, name=link.user.first_name), \
         400 if request.method == "POST" else 200
 

@@ -83,6 +83,10 @@ def comment(project_id: int):
             flash(_("Thank you! Your feedback waits for the teacher's approval before the students see it.")
                   if saved.status.value == "pending" else _("Your feedback is posted."), "success")
             return redirect(_back(form.next.data, saved))
+    if entry is not None:
+        # Back on the entry's own page, with the text as typed and the errors beside it.
+        return render_template("portfolio/entry.html", entry=entry, project=project, empty=EmptyForm(),
+                               **hooks.entry_page_context(entry, comment_form=form)), 400
     return render_feedback(project, 400, form=form)
 
 
@@ -90,9 +94,8 @@ def _back(target: str | None, comment: Comment) -> str:
     """Where to go after an action on a comment: the page it was made from, at the comment."""
     safe = _safe_next(target)
     if safe:
-        return f"{safe.split('#')[0]}#comment-{comment.parent_id or comment.id}"
-    return url_for("feedback.project_feedback", project_id=comment.project_id,
-                   _anchor=f"comment-{comment.parent_id or comment.id}")
+        return f"{safe.split('#')[0]}#comment-{comment.id}"
+    return url_for("feedback.project_feedback", project_id=comment.project_id, _anchor=f"comment-{comment.id}")
 
 
 def _load_comment(comment_id: int) -> Comment:
@@ -197,10 +200,11 @@ def _project_page(project: Project, *, teacher: bool, **_known) -> dict:
 
 
 @hooks.entry_page_extra
-def _entry_page(entry: Entry, **_known) -> dict:
-    """Comments on an entry, below it, with a form to add one."""
+def _entry_page(entry: Entry, comment_form: CommentForm | None = None, **_known) -> dict:
+    """Comments on an entry, below it, with a form to add one (``comment_form``: the one
+    that failed, to show again)."""
     project = entry.project
-    form = CommentForm(formdata=None)
+    form = comment_form or CommentForm(formdata=None)
     form.entry_id.data = str(entry.id)
     form.next.data = url_for("portfolio.detail", entry_id=entry.id)
     return {"entry_threads": comments.threads(current_user, project, entry=entry),

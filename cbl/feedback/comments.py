@@ -7,9 +7,10 @@ teacher can hide any comment: it is kept for the audit log and shown to nobody. 
 marks feedback addressed and may link the entry that answers it."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cbl import audit
@@ -19,7 +20,7 @@ from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.feedback.models import Comment, CommentKind, CommentStatus
 from cbl.markdown import render_markdown
-from cbl.notifications.models import NotificationKind
+from cbl.notifications.models import Notification, NotificationKind
 from cbl.notifications.services import notify, site_path
 from cbl.permissions import (is_team_member, is_teacher_of, taught_classroom_ids, visible_entries,
                              visible_projects)
@@ -46,10 +47,12 @@ def visible_comments(user: User | None) -> Select:
         taught_projects = (select(Project.id).join(Team, Team.id == Project.team_id)
                            .where(Team.classroom_id.in_(taught_classroom_ids(user))))
         waiting_for_me = or_(waiting_for_me, Comment.project_id.in_(taught_projects))
+    hidden = select(Comment.id).where(Comment.status == CommentStatus.HIDDEN).scalar_subquery()
     return stmt.where(
         Comment.project_id.in_(projects),
         or_(Comment.entry_id.is_(None), Comment.entry_id.in_(entries)),
         or_(Comment.status == CommentStatus.VISIBLE, and_(Comment.status == CommentStatus.PENDING, waiting_for_me)),
+        or_(Comment.parent_id.is_(None), Comment.parent_id.not_in(hidden)),  # a hidden comment takes its replies
     )
 
 
@@ -106,6 +109,13 @@ def post(author: User, project: Project, body: str, *, kind: CommentKind | None 
         if entry is not None and entry.project_id != project.id:
             raise ValidationFailed(_("This entry belongs to another project."))
         entry_id = entry.id if entry is not None else None
+    duplicate = db.session.scalar(select(Comment).where(
+        Comment.author_id == author.id, Comment.project_id == project.id, Comment.entry_id == entry_id
+        if entry_id is not None else Comment.entry_id.is_(None),
+        Comment.parent_id == parent.id if parent is not None else Comment.parent_id.is_(None),
+        Comment.body == body, Comment.created_at > utcnow() - timedelta(minutes=2)))
+    if duplicate is not None:
+        return duplicate  # a double click, or the form sent again: saved once
     classroom = project.team.classroom
     moderated = is_outsider(author) and classroom.moderate_outsider_comments
     comment = Comment(project_id=project.id, entry_id=entry_id, parent_id=parent.id if parent else None,
@@ -118,7 +128,8 @@ def post(author: User, project: Project, body: str, *, kind: CommentKind | None 
                      object_type="comment", object_id=comment.id, detail=body)
     if moderated:
         notify(_teacher_ids(classroom.id), NotificationKind.FEEDBACK_WAITING, url=_url(comment),
-               actor_id=author.id, project=project.challenge.title, team=project.team.name, person=author.display_name)
+               actor_id=author.id, project=_project_label(project), team=project.team.name,
+               person=author.display_name)
     else:
         _announce(comment, project, author)
     db.session.commit()
@@ -127,7 +138,7 @@ def post(author: User, project: Project, body: str, *, kind: CommentKind | None 
 
 def _announce(comment: Comment, project: Project, author: User) -> None:
     """Tell the team about new feedback, and the author of the comment answered."""
-    params = dict(project=project.challenge.title, team=project.team.name, person=author.display_name)
+    params = dict(project=_project_label(project), team=project.team.name, person=author.display_name)
     recipients = set(_member_ids(project.team_id))
     if comment.parent_id is not None:
         parent_author = db.session.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
@@ -144,7 +155,8 @@ def approve(comment: Comment, teacher: User) -> None:
     comment.status, comment.moderated_by_id, comment.moderated_at = CommentStatus.VISIBLE, teacher.id, utcnow()
     project = comment.project
     audit.record(audit.Action.COMMENT_APPROVED, actor_id=teacher.id, classroom_id=project.team.classroom_id,
-                 object_type="comment", object_id=comment.id)
+                 object_type="comment", object_id=comment.id,
+                 detail=f"{comment.author.display_name if comment.author else '?'}: {comment.body}")
     if comment.author is not None:
         _announce(comment, project, comment.author)
     db.session.commit()
@@ -158,6 +170,9 @@ def hide(comment: Comment, teacher: User) -> None:
     audit.record(audit.Action.COMMENT_HIDDEN, actor_id=teacher.id, classroom_id=comment.project.team.classroom_id,
                  object_type="comment", object_id=comment.id,
                  detail=f"{comment.author.display_name if comment.author else '?'}: {comment.body}")
+    # Its notices go too: they would lead to nothing.
+    db.session.execute(delete(Notification).where(Notification.url == _url(comment), Notification.kind.in_(
+        (NotificationKind.NEW_FEEDBACK, NotificationKind.FEEDBACK_REPLY, NotificationKind.FEEDBACK_WAITING))))
     db.session.commit()
 
 
@@ -187,7 +202,12 @@ def _member_ids(team_id: int) -> list[int]:
 
 def _url(comment: Comment) -> str:
     path = site_path("feedback.project_feedback", project_id=comment.project_id)
-    return f"{path}#comment-{comment.parent_id or comment.id}"
+    return f"{path}#comment-{comment.id}"
+
+
+def _project_label(project: Project) -> str:
+    """Names the project in notices: the challenge is shared by every team of the class."""
+    return f"{project.challenge.title} · {project.team.name}"
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -68,6 +68,12 @@ def invite(acting: User, project: Project, email: str, message: str, project_ids
     if existing is not None and existing.role is not Role.PARTNER:
         raise ValidationFailed(_("This address belongs to a school account. Invite guests by their own "
                                  "address."), field="email")
+    if existing is not None:
+        granted = set(db.session.scalars(select(ProjectPartner.project_id).where(
+            ProjectPartner.user_id == existing.id, ProjectPartner.project_id.in_(wanted),
+            ProjectPartner.revoked_at.is_(None), ProjectPartner.expires_at > utcnow())))
+        if granted == wanted:
+            raise ValidationFailed(_("%(email)s can already see these projects.", email=email), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(classroom_id=classroom.id, email=email, kind=kind, message=message.strip(),
                             token_hash=hash_token(token), invited_by_id=acting.id, projects=projects,
@@ -90,12 +96,14 @@ def invite(acting: User, project: Project, email: str, message: str, project_ids
 def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     link = url_for("feedback.accept", token=token, _external=True)
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
+    # A student is named by first name, as everywhere outsiders read about students.
+    name = acting.first_name if acting.role is Role.STUDENT else acting.display_name
     if invitation.kind is InvitationKind.FAMILY:
         intro = _("%(name)s invites you to see their school project and respond to it (class %(school)s):",
-                  name=acting.display_name, school=invitation.classroom.name)
+                  name=name, school=invitation.classroom.name)
     else:
         intro = _("%(name)s invites you to see and respond to the work of students at %(school)s:",
-                  name=acting.display_name, school=invitation.classroom.name)
+                  name=name, school=invitation.classroom.name)
     body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
              "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
              until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)

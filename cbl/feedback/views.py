@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbl.audit import Action, AuditEvent
-from cbl.accounts.models import Role
+from cbl.accounts.models import Role, get_user_by_email
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback import invitations
@@ -37,6 +37,8 @@ def invite(project_id: int):
     if not invitations.may_invite(current_user, project, kind):
         abort(403)
     form = InviteForm()
+    if kind is InvitationKind.FAMILY:
+        form.message.description = _("Tell them what your project is about and what you would like to hear.")
     form.projects.choices = choices((p.id, f"{p.challenge.title} · {p.team.name}")
                                     for p in invitations.invitable_projects(current_user, project))
     if request.method == "GET":
@@ -125,8 +127,9 @@ def accept(token: str):
             login_user(user)
             flash(_("Welcome, %(name)s! The projects are on your home page.", name=user.first_name), "success")
             return redirect(url_for("projects.home"))
+    has_account = get_user_by_email(invitation.email) is not None
     return render_template("feedback/accept.html", invitation=invitation, form=form, token=token,
-                           empty=EmptyForm()), 400 if request.method == "POST" else 200
+                           has_account=has_account, empty=EmptyForm()), 400 if request.method == "POST" else 200
 
 
 @bp.get("/audit")
