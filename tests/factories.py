@@ -168,3 +168,27 @@ def make_comment(project: Project, author: User, body: str = "What did the neigh
     db.session.add(comment)
     db.session.commit()
     return comment
+
+
+def make_goal(student: User, classroom: Classroom, *, title: str = "Speak up in team meetings",
+              description: str = "", competency=None, status: str = "active", note: str | None = None,
+              evidence=()):
+    """A learning goal of ``student`` in the class, with a progress note by them if ``note``
+    is given and ``evidence`` (entries) linked, saved directly (no rules, no notices)."""
+    from cbl.assessment.models import GoalEvidence, GoalNote, GoalStatus, LearningGoal
+    from cbl.markdown import render_markdown
+
+    goal = LearningGoal(student_id=student.id, classroom_id=classroom.id, title=title, description=description,
+                        competency_id=competency.id if competency is not None else None, status=GoalStatus(status))
+    db.session.add(goal)
+    db.session.flush()
+    if note is not None:
+        db.session.add(GoalNote(goal_id=goal.id, author_id=student.id, body=note,
+                                body_html=str(render_markdown(note))))
+    for entry in evidence:
+        db.session.add(GoalEvidence(goal_id=goal.id, entry_id=entry.id))
+    db.session.commit()
+    return goal
+
+
+FOUR_LEVELS = (("Beginning", 1.0), ("Developing", 2.0), ("Proficient", 3.0), ("Advanced", 4.0))

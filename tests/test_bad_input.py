@@ -15,7 +15,7 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "findings", "answered", "summary", "kind", "details", "url", "questions", "note", "decision",
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
-          "password-confirm")
+          "password-confirm", "competency", "target_date", "status", "entry")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -31,7 +31,11 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "teams.join_team": "student_own", "teams.leave_team": "student_own", "competencies": "admin",
          "feedback.invite": "teacher", "feedback.revoke": "teacher", "feedback.approve": "teacher",
          "feedback.hide": "teacher", "feedback.remove_partner": "teacher", "feedback.comment": "partner",
-         "feedback.reply": "partner"}
+         "feedback.reply": "partner",
+         # learning goals: the world's goal is student_own's; its teacher comments on it
+         "assessment.goal_create": "student_own", "assessment.goal_edit": "student_own",
+         "assessment.goal_status": "student_own", "assessment.goal_evidence_add": "student_own",
+         "assessment.goal_evidence_remove": "student_own", "assessment.goal_note": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
              "feedback.accept")

@@ -78,6 +78,8 @@ EDIT_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_ot
 STUDENTS_ONLY = _row(student_own=OK, student_other=OK, teacher=403, teacher_other=403, partner=403, admin=403)
 # Competency frameworks are the installation's: every teacher and admin reads them (role gate).
 TEACHERS_AND_ADMINS = _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK, partner=403, admin=OK)
+# Changing the world's learning goal: its student only; its teachers and admins read it (403).
+GOAL_OWNER = _row(student_own=OK, student_other=404, teacher=403, teacher_other=404, partner=404, admin=403)
 
 EXPECTED: dict[str, dict] = {
     # main
@@ -185,6 +187,18 @@ EXPECTED: dict[str, dict] = {
                                admin=404),
     "notifications.read_all": SIGNED_IN,
     "notifications.preferences": SIGNED_IN,  # empty form: 400 re-render
+    # learning goals (the world's goal is student_own's, in class A, with a note and an entry
+    # linked): a student's own goals, their class's teachers read and comment, admins read only
+    "assessment.goals": READ_CLASS,  # students their own goals; teachers and admins the overview
+    "assessment.goal_create": _row(student_own=OK, student_other=OK, teacher=403, teacher_other=404,
+                                   partner=404, admin=403),  # enrolled students set goals (empty form: 400)
+    "assessment.goal": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                            admin=OK),
+    "assessment.goal_edit": GOAL_OWNER,
+    "assessment.goal_status": GOAL_OWNER,
+    "assessment.goal_evidence_add": GOAL_OWNER,
+    "assessment.goal_evidence_remove": GOAL_OWNER,
+    "assessment.goal_note": {**GOAL_OWNER, "teacher": OK},  # the student's progress, the teacher's comment
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
@@ -256,6 +270,8 @@ def _build_world() -> dict:
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id, "partner": partner.id}
     params["framework_id"] = framework.id
+    params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
+                                            evidence=[entry]).id
     return {"visitors": visitors, "params": params, "ids": ids}
 
 

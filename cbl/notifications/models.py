@@ -25,6 +25,7 @@ class NotificationKind(enum.StrEnum):
     ASSESSMENT_RELEASED = "assessment_released"
     INVITATION_ACCEPTED = "invitation_accepted"
     TEAM_INVITED = "team_invited"  # to a teacher: a team or student sent an invitation
+    GOAL_COMMENT = "goal_comment"  # to a student: a teacher commented on a learning goal
 
 
 class DigestChoice(enum.StrEnum):

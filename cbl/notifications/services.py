@@ -27,8 +27,9 @@ from cbl.mail import send_mail
 from cbl.notifications.models import DigestChoice, Notification, NotificationKind, NotificationPreference
 
 # Parameters every text may name; callers pass the ones their kind uses (see TEXTS):
-# person (who did it), project (the challenge's title), team, phase (a Phase value), guest.
-PARAM_NAMES = ("person", "project", "team", "phase", "guest")
+# person (who did it), project (the challenge's title), team, phase (a Phase value), guest,
+# goal (a learning goal's title).
+PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal")
 MAX_PARAM_LENGTH = 200
 DIGEST_MAX_ITEMS = 50
 
@@ -43,6 +44,7 @@ TEXTS = {
     NotificationKind.ASSESSMENT_RELEASED: _l("%(person)s released an assessment of “%(project)s”."),
     NotificationKind.INVITATION_ACCEPTED: _l("%(person)s accepted the invitation to see “%(project)s”."),
     NotificationKind.TEAM_INVITED: _l("%(person)s (%(team)s) invited %(guest)s to see “%(project)s”."),
+    NotificationKind.GOAL_COMMENT: _l("%(person)s commented on your learning goal “%(goal)s”."),
 }
 # The same words as the phase names everywhere else (projects.defaults), so one translation.
 PHASE_NAMES = {"engage": _l("Engage"), "investigate": _l("Investigate"), "act": _l("Act")}
