@@ -150,6 +150,12 @@ def test_teacher_removes_a_partner_and_access_ends_at_once(app, client, auth, sc
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == Action.PARTNER_REMOVED)) == 1
     assert client.post(f"/projects/{project.id}/partners/{partner.id}/remove").status_code == 404
+    invitation = factories.make_invitation(school["classroom"], project, email=partner.email, token="used",
+                                           by=school["teacher"])
+    invitation.accepted_at, invitation.accepted_by_id = utcnow(), partner.id
+    db.session.commit()
+    listing = _page(client.get(f"/classes/{school['classroom'].id}/invitations"))
+    assert "removed by a teacher" in listing
 
 
 def test_students_see_who_can_see_their_project_but_cannot_remove_them(client, auth, school):

@@ -216,3 +216,12 @@ def record_expirations() -> int:
                      "classroom_id": row.classroom_id, "object_type": "invitation", "object_id": row.id,
                      "detail": row.email} for row in rows])
     return len(rows)
+
+
+def removed_grants(classroom: Classroom) -> set[tuple[int, int]]:
+    """(project id, partner id) of the class's guests whom a teacher removed from a project."""
+    rows = db.session.execute(select(ProjectPartner.project_id, ProjectPartner.user_id)
+                              .join(Project, Project.id == ProjectPartner.project_id)
+                              .join(Team, Team.id == Project.team_id)
+                              .where(Team.classroom_id == classroom.id, ProjectPartner.revoked_at.is_not(None)))
+    return {(project_id, user_id) for project_id, user_id in rows}

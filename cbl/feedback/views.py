@@ -67,8 +67,12 @@ def classroom_invitations(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
         abort(403)
-    return render_template("feedback/invitations.html", classroom=classroom,
-                           invitations=invitations.list_for_classroom(classroom),
+    listed = invitations.list_for_classroom(classroom)
+    removed = invitations.removed_grants(classroom)
+    # Accepted invitations whose guest a teacher has since removed from all their projects.
+    ended = {i.id for i in listed if i.accepted_by_id and i.projects
+             and all((p.id, i.accepted_by_id) in removed for p in i.projects)}
+    return render_template("feedback/invitations.html", classroom=classroom, invitations=listed, ended=ended,
                            may_revoke=is_teacher_of(current_user, classroom.id), empty=EmptyForm())
 
 
