@@ -162,32 +162,31 @@ def reopen(comment_id: int):
     return redirect(_back(request.form.get("next"), target))
 
 
-@bp.post("/comments/<int:comment_id>/approve")
-@login_required
-def approve(comment_id: int):
+def _moderate(comment_id: int, action, done: str):
+    """Run a teacher's moderation ``action`` on a comment and go back where it was made."""
     target = _load_comment(comment_id)
     if not comments.can_moderate(current_user, target.project):
         abort(403)
     if EmptyForm().validate_on_submit():
         try:
-            comments.approve(target, current_user)
+            action(target, current_user)
         except ValidationFailed as err:
             flash(str(err), "error")
         else:
-            flash(_("Approved: the students can see this comment now."), "success")
+            flash(done, "success")
     return redirect(_back(request.form.get("next"), target))
+
+
+@bp.post("/comments/<int:comment_id>/approve")
+@login_required
+def approve(comment_id: int):
+    return _moderate(comment_id, comments.approve, _("Approved: the students can see this comment now."))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
 @login_required
 def hide(comment_id: int):
-    target = _load_comment(comment_id)
-    if not comments.can_moderate(current_user, target.project):
-        abort(403)
-    if EmptyForm().validate_on_submit():
-        comments.hide(target, current_user)
-        flash(_("The comment is hidden. The audit log keeps it."), "success")
-    return redirect(_back(request.form.get("next"), target))
+    return _moderate(comment_id, comments.hide, _("The comment is hidden. The audit log keeps it."))
 
 
 # --- on other areas' pages -----------------------------------------------------------------
