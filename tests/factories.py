@@ -192,3 +192,63 @@ def make_goal(student: User, classroom: Classroom, *, title: str = "Speak up in 
 
 
 FOUR_LEVELS = (("Beginning", 1.0), ("Developing", 2.0), ("Proficient", 3.0), ("Advanced", 4.0))
+
+
+def make_grading_rubric(criteria=("Research", "Collaboration"), *, levels=FOUR_LEVELS, competencies=(),
+                        title: str = "Project rubric"):
+    """A rubric with a criterion per title in ``criteria`` (tied to the competency at the same
+    place in ``competencies``, if any), ``levels`` ((label, points), low to high) and a
+    descriptor in every cell ("<criterion> at <level>"), saved directly."""
+    from cbl.assessment.models import Criterion, Descriptor, Rubric, RubricLevel
+
+    rubric = Rubric(title=title)
+    rubric.levels = [RubricLevel(position=i, label=label, points=points) for i, (label, points) in enumerate(levels)]
+    competencies = list(competencies)
+    rubric.criteria = [Criterion(position=i, title=name,
+                                 competency_id=competencies[i].id if i < len(competencies) else None)
+                       for i, name in enumerate(criteria)]
+    db.session.add(rubric)
+    db.session.flush()
+    rubric.family_id = rubric.id
+    for criterion in rubric.criteria:
+        for level in rubric.levels:
+            db.session.add(Descriptor(criterion_id=criterion.id, level_id=level.id,
+                                      text=f"{criterion.title} at {level.label}"))
+    db.session.commit()
+    return rubric
+
+
+def attach_grading_rubric(challenge: Challenge, rubric, *, self_assessment: bool = False,
+                          peer_evaluation: bool = False, partner_rating: bool = False):
+    """The challenge's assessment settings: ``rubric`` (or None) and the other voices asked for."""
+    from cbl.assessment.models import ChallengeAssessment
+
+    settings = db.session.get(ChallengeAssessment, challenge.id) or ChallengeAssessment(challenge_id=challenge.id)
+    settings.rubric_id = rubric.id if rubric is not None else None
+    settings.self_assessment, settings.peer_evaluation = self_assessment, peer_evaluation
+    settings.partner_rating = partner_rating
+    db.session.add(settings)
+    db.session.commit()
+    return settings
+
+
+def make_grading_assessment(project: Project, rubric, assessor: User | None, *, levels: dict | None = None,
+                            kind: str = "teacher", status: str = "draft", student: User | None = None,
+                            overall_comment: str = ""):
+    """An assessment saved directly (no notices, no audit): ``levels`` maps a criterion's
+    position to a level's position (default: the first criterion at the third level)."""
+    from datetime import date
+
+    from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus, Score
+
+    status = AssessmentStatus(status)
+    assessment = Assessment(rubric_id=rubric.id, project_id=project.id, student_id=student.id if student else None,
+                            assessor_id=assessor.id if assessor else None, kind=AssessmentKind(kind), status=status,
+                            overall_comment=overall_comment, work_date=date(2024, 10, 1),
+                            released_at=utcnow() if status is AssessmentStatus.RELEASED else None)
+    for criterion_at, level_at in (levels if levels is not None else {0: 2}).items():
+        assessment.scores.append(Score(criterion_id=rubric.criteria[criterion_at].id,
+                                       level_id=rubric.levels[level_at].id))
+    db.session.add(assessment)
+    db.session.commit()
+    return assessment

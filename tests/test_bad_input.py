@@ -35,7 +35,10 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # learning goals: the world's goal is student_own's; its teacher comments on it
          "assessment.goal_create": "student_own", "assessment.goal_edit": "student_own",
          "assessment.goal_status": "student_own", "assessment.goal_evidence_add": "student_own",
-         "assessment.goal_evidence_remove": "student_own", "assessment.goal_note": "teacher"}
+         "assessment.goal_evidence_remove": "student_own", "assessment.goal_note": "teacher",
+         # assessing: the class's teachers grade; the world's partner rates p1
+         "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
+         "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
              "feedback.accept")

@@ -181,6 +181,21 @@ EXPECTED: dict[str, dict] = {
     "projects.add_activity": EDIT_PROJECT,
     "projects.edit_activity": EDIT_PROJECT,
     "projects.delete_activity": EDIT_PROJECT,
+    # assessing (the world's challenge asks for every voice; p1 has a draft team assessment by
+    # teacher_a): the class's teachers grade and release; students read their own released
+    # assessments, assess themselves and evaluate teammates; a partner rates p1 and reads only that
+    "assessment.grade": {**DECIDE_PHASE, "partner": 404},
+    "assessment.grade_project": DECIDE_PHASE,
+    "assessment.grade_release_all": {**DECIDE_PHASE, "partner": 404},
+    "assessment.grade_release": _row(student_own=404, student_other=404, teacher=OK, teacher_other=404,
+                                     partner=404, admin=403),
+    "assessment.view_assessment": _row(student_own=404, student_other=404, teacher=OK, teacher_other=404,
+                                       partner=404, admin=OK),  # a draft: not the students' yet
+    "assessment.my_assessments": STUDENTS_ONLY,
+    "assessment.self_assess": REQUEST_PHASE,
+    "assessment.peer_evaluate": REQUEST_PHASE,  # user_id: student_own's teammate
+    "assessment.partner_rating": _row(student_own=403, student_other=403, teacher=403, teacher_other=404,
+                                      partner=OK, admin=403),
     # notifications: everyone reads their own; another person's notice (student_own's here) is not found
     "notifications.index": SIGNED_IN,
     "notifications.open": _row(student_own=OK, student_other=404, teacher=404, teacher_other=404, partner=404,
@@ -259,6 +274,11 @@ def _build_world() -> dict:
     document = factories.make_entry(p1, student_own, kind="file", title="Plan", visibility="team",
                                     document=factories.PDF)
 
+    grading_rubric = factories.make_grading_rubric(competencies=framework.competencies)
+    factories.attach_grading_rubric(challenge_a, grading_rubric, self_assessment=True, peer_evaluation=True,
+                                    partner_rating=True)
+    draft = factories.make_grading_assessment(p1, grading_rubric, teacher_a)
+
     visitors = {"anonymous": None, "student_own": student_own, "student_other": student_other,
                 "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin}
     params = {"project_id": p1.id, "classroom_id": class_a.id, "team_id": team1.id,
@@ -266,9 +286,10 @@ def _build_world() -> dict:
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
               "phase": "engage", "file_id": document.files[0].id, "invitation_id": invitation.id,
-              "token": token, "notification_id": notice.id, "comment_id": comment.id}
+              "token": token, "notification_id": notice.id, "comment_id": comment.id,
+              "assessment_id": draft.id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
-           "student_own": student_own.id, "partner": partner.id}
+           "student_own": student_own.id, "partner": partner.id, "teammate": teammate.id}
     params["framework_id"] = framework.id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
@@ -280,6 +301,8 @@ def url_params(endpoint: str, rule, world: dict) -> dict:
     values = dict(world["params"])
     if endpoint == "admin.set_active":
         values["user_id"] = world["ids"]["student_other"]
+    elif endpoint == "assessment.peer_evaluate":
+        values["user_id"] = world["ids"]["teammate"]
     elif endpoint == "feedback.remove_partner":
         values["user_id"] = world["ids"]["partner"]
     else:
