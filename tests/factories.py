@@ -194,6 +194,50 @@ def make_goal(student: User, classroom: Classroom, *, title: str = "Speak up in 
 FOUR_LEVELS = (("Beginning", 1.0), ("Developing", 2.0), ("Proficient", 3.0), ("Advanced", 4.0))
 
 
+def make_competency_rubric(*competencies, title: str = "Team rubric", levels=FOUR_LEVELS, owner: User | None = None):
+    """A rubric with ``levels`` ((label, points), low to high) and one criterion per
+    competency (None: a criterion tied to no competency), saved directly."""
+    from cbl.assessment.models import Criterion, Rubric, RubricLevel
+
+    rubric = Rubric(title=title, owner_id=owner.id if owner else None)
+    rubric.levels = [RubricLevel(position=i, label=label, points=points) for i, (label, points) in enumerate(levels)]
+    rubric.criteria = [Criterion(position=i, title=competency.short_name if competency is not None else f"Criterion {i}",
+                                 competency_id=competency.id if competency is not None else None)
+                       for i, competency in enumerate(competencies)]
+    db.session.add(rubric)
+    db.session.flush()
+    rubric.family_id = rubric.id
+    db.session.commit()
+    return rubric
+
+
+def make_released_assessment(project: Project, rubric, levels_by_criterion: dict, *, student: User | None = None,
+                             work_date=None, kind: str = "teacher", status: str = "released",
+                             assessor: User | None = None, comments: dict | None = None, released_at=None):
+    """An assessment of ``project`` (the team, or ``student``) saved directly with a score per
+    criterion: ``levels_by_criterion`` maps a Criterion (or its position) to the points of a
+    level of the rubric (or None for a score without a level). Released unless ``status``."""
+    from datetime import date
+
+    from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus, Score
+
+    by_points = {level.points: level for level in rubric.levels}
+    by_position = {criterion.position: criterion for criterion in rubric.criteria}
+    status = AssessmentStatus(status)
+    assessment = Assessment(rubric_id=rubric.id, project_id=project.id, student_id=student.id if student else None,
+                            assessor_id=assessor.id if assessor else None, kind=AssessmentKind(kind), status=status,
+                            work_date=work_date or date(2024, 10, 1),
+                            released_at=(released_at or utcnow()) if status is AssessmentStatus.RELEASED else None)
+    for key, points in levels_by_criterion.items():
+        criterion = by_position[key] if isinstance(key, int) else key
+        level = by_points[float(points)] if points is not None else None
+        assessment.scores.append(Score(criterion_id=criterion.id, level_id=level.id if level else None,
+                                       comment=(comments or {}).get(key, "")))
+    db.session.add(assessment)
+    db.session.commit()
+    return assessment
+
+
 def make_grading_rubric(criteria=("Research", "Collaboration"), *, levels=FOUR_LEVELS, competencies=(),
                         title: str = "Project rubric"):
     """A rubric with a criterion per title in ``criteria`` (tied to the competency at the same
