@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.teams.views import bp as teams_bp
     from cbl.assessment import models as _assessment_models  # noqa: F401  (the views modules import it too)
     # The assessment area's views register on assessment_bp (one import line each):
+    from cbl.assessment import mastery_views  # noqa: F401
     from cbl.assessment import goal_views  # noqa: F401
     from cbl.assessment import grading_views  # noqa: F401
 

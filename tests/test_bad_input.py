@@ -15,7 +15,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "findings", "answered", "summary", "kind", "details", "url", "questions", "note", "decision",
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
-          "password-confirm", "competency", "target_date", "status", "entry")
+          "password-confirm", "competency", "target_date", "status", "entry",
+          "method", "weight", "times", "proficient_points", "count_other_voices")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -36,6 +37,7 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "assessment.goal_create": "student_own", "assessment.goal_edit": "student_own",
          "assessment.goal_status": "student_own", "assessment.goal_evidence_add": "student_own",
          "assessment.goal_evidence_remove": "student_own", "assessment.goal_note": "teacher",
+         "assessment.mastery_settings": "teacher",
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner"}

@@ -214,6 +214,18 @@ EXPECTED: dict[str, dict] = {
     "assessment.goal_evidence_add": GOAL_OWNER,
     "assessment.goal_evidence_remove": GOAL_OWNER,
     "assessment.goal_note": {**GOAL_OWNER, "teacher": OK},  # the student's progress, the teacher's comment
+    # mastery (student_id is student_own's): the student themself, the class's teachers and admins;
+    # another student of the class does not find it. The heat map for teachers and admins; the
+    # gradebook and the settings for the class's teachers only.
+    "assessment.profile": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                               admin=OK),
+    "assessment.growth": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                              admin=OK),
+    "assessment.transcript": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                                  admin=OK),
+    "assessment.heatmap": MANAGE_CLASS,
+    "assessment.gradebook": {**DECIDE_PHASE, "partner": 404},
+    "assessment.mastery_settings": {**DECIDE_PHASE, "partner": 404},  # empty form: 400 re-render
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
@@ -291,6 +303,7 @@ def _build_world() -> dict:
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id, "partner": partner.id, "teammate": teammate.id}
     params["framework_id"] = framework.id
+    params["competency_id"] = framework.competencies[0].id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
     return {"visitors": visitors, "params": params, "ids": ids}
@@ -307,6 +320,7 @@ def url_params(endpoint: str, rule, world: dict) -> dict:
         values["user_id"] = world["ids"]["partner"]
     else:
         values["user_id"] = world["ids"]["student_own"]
+    values.setdefault("student_id", world["ids"]["student_own"])  # whose mastery pages
     missing = rule.arguments - set(values)
     assert not missing, f"{endpoint}: no world value for {sorted(missing)}; add one to build_world()"
     return {name: values[name] for name in rule.arguments}
