@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment import mastery_views  # noqa: F401
     from cbl.assessment import goal_views  # noqa: F401
     from cbl.assessment import grading_views  # noqa: F401
+    from cbl.assessment import rubric_views  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

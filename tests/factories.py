@@ -296,3 +296,27 @@ def make_grading_assessment(project: Project, rubric, assessor: User | None, *, 
     db.session.add(assessment)
     db.session.commit()
     return assessment
+
+
+def make_rubric(owner: User | None, competency_ids=None, levels: int = 4, criteria: int = 2, *,
+                title: str = "Water rubric"):
+    """A rubric owned by ``owner`` built by the rubric service: ``levels`` levels (1, 2, 3…
+    points) and ``criteria`` criteria, each tied to the next of ``competency_ids`` (a new
+    one-competency framework when none are given), every cell described."""
+    from cbl.assessment.rubric_grid import rubric_data
+    from cbl.assessment.rubrics import _new_rubric
+    from cbl.competencies.models import Competency, CompetencyFramework
+
+    if not competency_ids:
+        framework = CompetencyFramework(title=f"Rubric skills {next(_seq)}",
+                                        competencies=[Competency(code="RS1", short_name="Reasons from evidence")])
+        db.session.add(framework)
+        db.session.flush()
+        competency_ids = [framework.competencies[0].id]
+    labels = ["Beginning", "Developing", "Proficient", "Advanced", "Expert", "Master", "Leader", "Mentor"]
+    level_list = [(labels[i] if i < len(labels) else f"Level {i + 1}", float(i + 1)) for i in range(levels)]
+    rows = [(f"Criterion {i + 1}", competency_ids[i % len(competency_ids)],
+             [f"Criterion {i + 1} at {label}" for label, _points in level_list]) for i in range(criteria)]
+    rubric = _new_rubric(rubric_data(title, level_list, rows), owner_id=owner.id if owner is not None else None)
+    db.session.commit()
+    return rubric

@@ -38,6 +38,10 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "assessment.goal_status": "student_own", "assessment.goal_evidence_add": "student_own",
          "assessment.goal_evidence_remove": "student_own", "assessment.goal_note": "teacher",
          "assessment.mastery_settings": "teacher",
+         # rubrics: the world's rubric is teacher_a's
+         "assessment.rubric_new": "teacher", "assessment.rubric_edit": "teacher", "assessment.rubric_copy": "teacher",
+         "assessment.rubric_delete": "teacher", "assessment.rubric_starter": "teacher",
+         "assessment.rubric_challenge": "teacher",
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner"}

@@ -226,6 +226,17 @@ EXPECTED: dict[str, dict] = {
     "assessment.heatmap": MANAGE_CLASS,
     "assessment.gradebook": {**DECIDE_PHASE, "partner": 404},
     "assessment.mastery_settings": {**DECIDE_PHASE, "partner": 404},  # empty form: 400 re-render
+    # rubrics (the world's rubric is teacher_a's): teachers and admins read the library, build
+    # and copy; its owner and admins edit and delete it; a challenge's rubric and voices are
+    # set by the teachers of its class (and admins, who manage classes)
+    "assessment.rubric_library": TEACHERS_AND_ADMINS,
+    "assessment.rubric_detail": TEACHERS_AND_ADMINS,
+    "assessment.rubric_new": TEACHERS_AND_ADMINS,
+    "assessment.rubric_starter": TEACHERS_AND_ADMINS,
+    "assessment.rubric_copy": TEACHERS_AND_ADMINS,
+    "assessment.rubric_edit": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
+    "assessment.rubric_delete": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
+    "assessment.rubric_challenge": MANAGE_CLASS,
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
@@ -304,6 +315,7 @@ def _build_world() -> dict:
            "student_own": student_own.id, "partner": partner.id, "teammate": teammate.id}
     params["framework_id"] = framework.id
     params["competency_id"] = framework.competencies[0].id
+    params["rubric_id"] = factories.make_rubric(teacher_a, [framework.competencies[0].id]).id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
     return {"visitors": visitors, "params": params, "ids": ids}
