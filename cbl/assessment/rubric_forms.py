@@ -1,6 +1,6 @@
 """Forms of the rubric builder and of a challenge's assessment settings.
 
-Forms check shape (lengths, numbers, known choices); :func:`cbl.assessment.rubrics.check_rubric`
+Forms check shape (lengths, numbers, known choices); :func:`cbl.assessment.rubric_grid.check_rubric`
 checks the rules. The builder works without JavaScript: the grid is one form whose "Add a
 level", "Add a criterion" and "Remove" buttons post everything typed back and get it back
 with one row or column more or less, so nothing typed is ever lost. Rows and columns left

@@ -1,4 +1,4 @@
-"""Rubric use cases: build one, check it, edit it, copy it, delete it, attach it to a challenge.
+"""Rubric use cases: build one, edit it, copy it, delete it, attach it to a challenge.
 
 A rubric is a grid of levels (label and points, low to high) × criteria (each tied to a
 competency), with one descriptor per cell (DESIGN.md §3, issue 5 point 2).
