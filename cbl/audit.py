@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     COMMENT_POSTED = "comment_posted"
     COMMENT_APPROVED = "comment_approved"
     COMMENT_HIDDEN = "comment_hidden"
+    GRADEBOOK_EXPORTED = "gradebook_exported"
     ASSESSMENT_RELEASED = "assessment_released"
     ASSESSMENT_CHANGED = "assessment_changed"
 

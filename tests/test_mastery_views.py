@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cbl.accounts.models import Role
 from cbl.assessment import mastery_service as service
@@ -181,6 +182,10 @@ def test_gradebook_lists_released_scores_per_student_with_a_bom(app, school):
     assert all(r[0] == "Grade 8" and r[2] == "Rain Catchers" and r[3] == "Water" for r in rows[1:])
     comments = [r[12] for r in rows[1:] if r[12]]
     assert comments and all(c == "'=HYPERLINK(\"http://x\")" for c in comments)
+    from cbl.audit import Action, AuditEvent  # the download is in the audit log
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == Action.GRADEBOOK_EXPORTED))
+    assert event is not None and event.actor_id == school["teacher"].id
 
 
 def test_gradebook_defuses_formulas_in_names(app, school):

@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
+from cbl import audit
 from cbl.assessment import mastery_service as service
 from cbl.assessment.access import visible_goals
 from cbl.assessment.blueprint import bp
@@ -158,6 +159,8 @@ def heatmap(classroom_id: int):
 def gradebook(classroom_id: int):
     """The class gradebook (released assessments only) as a CSV download, streamed."""
     classroom = _load_class(classroom_id, admins=False)
+    audit.record_now(audit.Action.GRADEBOOK_EXPORTED, actor_id=current_user.id, classroom_id=classroom.id,
+                     object_type="classroom", object_id=classroom.id)
     response = Response(stream_with_context(gradebook_csv(current_user.id, classroom.id)),
                         content_type="text/csv; charset=utf-8")
     filename = gradebook_filename(classroom, utcnow().date())
