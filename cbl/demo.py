@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
+from cbl.assessment import goals, grading, rubrics
 from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
@@ -105,6 +106,47 @@ def _seed() -> None:
     db.session.add(ProjectPartner(project_id=projects["Rain Catchers"].id, user_id=partner.id,
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
     _feedback(projects["Rain Catchers"], students["Rain Catchers"], teacher, partner, students["Tap Detectives"][1])
+    _assessment(challenge, projects, students, teacher, classroom)
+
+
+def _assessment(challenge, projects: dict[str, Project], students: dict[str, list[User]], teacher: User,
+                classroom) -> None:
+    """The challenge is assessed with the CBL starter rubric. The Rain Catchers have a
+    released team assessment from their Engage work and a released one of Maya's own later
+    work, so her profile shows growth; the Tap Detectives' assessment is a draft. Maya has a
+    learning goal with evidence, a progress note and her teacher's comment."""
+    rubric = rubrics.starter_rubric(teacher)
+    rubrics.attach_rubric(challenge, rubric, self_assessment=True, peer_evaluation=True, partner_rating=True)
+    levels = [level.id for level in rubric.levels]  # Beginning, Developing, Proficient, Advanced
+    criteria = [criterion.id for criterion in rubric.criteria]
+    today = date.today()
+
+    def marks(picks: list[int], comment: str, days_ago: int) -> grading.Marks:
+        return grading.Marks(levels={c: levels[p] for c, p in zip(criteria, picks)}, overall_comment=comment,
+                             work_date=today - timedelta(days=days_ago))
+
+    rain, taps = projects["Rain Catchers"], projects["Tap Detectives"]
+    maya = students["Rain Catchers"][0]
+    grading.save_teacher_assessment(rain, teacher, student_id=None, rubric_id=rubric.id, base_version=0, release=True,
+                                    marks=marks([1, 1, 2, 1, 1, 0], "A strong start: your essential question is "
+                                                "yours and it matters. Next, plan how you will measure.", 12))
+    grading.save_teacher_assessment(rain, teacher, student_id=maya.id, rubric_id=rubric.id, base_version=0,
+                                    release=True, marks=marks([2, 2, 2, 1, 2, 1], "Your poster explains the data "
+                                                              "clearly. Well done leading the interview notes.", 3))
+    grading.save_teacher_assessment(taps, teacher, student_id=None, rubric_id=rubric.id, base_version=0,
+                                    marks=marks([1, 0, 1, 1, 0, 0], "Draft: waiting for the survey results.", 2))
+    communication = next((c.competency for c in rubric.criteria if c.competency and c.competency.code.startswith(
+        "COM")), None)
+    goal = goals.create_goal(maya, classroom, goals.GoalFields(
+        title="Explain our rainfall data to the neighbourhood", competency_id=communication.id if communication else None,
+        description="I want people who are not scientists to understand our numbers in one minute.",
+        target_date=today + timedelta(days=21)))
+    poster = db.session.scalar(select(Entry).where(Entry.project_id == rain.id, Entry.title == "Our rainfall poster"))
+    if poster is not None:
+        goals.add_evidence(goal, maya, poster.id)
+    goals.add_note(goal, maya, "I showed the poster to my grandmother. She understood April at once but not the "
+                               "axis labels.")
+    goals.add_note(goal, teacher, "Good test! Try the poster with a younger student next.")
 
 
 def _feedback(rain: Project, rain_team: list[User], teacher: User, partner: User, sofia: User) -> None:
