@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     COMMENT_APPROVED = "comment_approved"
     COMMENT_HIDDEN = "comment_hidden"
     GRADEBOOK_EXPORTED = "gradebook_exported"
+    MASTERY_SETTINGS_CHANGED = "mastery_settings"
     ASSESSMENT_RELEASED = "assessment_released"
     ASSESSMENT_CHANGED = "assessment_changed"
 

@@ -399,8 +399,9 @@ def test_project_page_links_each_visitor_to_their_part(app, school):
     p1 = school["p1"]
     assert "Assess with the rubric" in _text(client_as(app, school["teacher"]).get(f"/projects/{p1.id}"))
     student_page = _text(client_as(app, school["ana"]).get(f"/projects/{p1.id}"))
-    assert "My assessments" in student_page and "Assess with the rubric" not in student_page
-    assert "My assessments" not in _text(client_as(app, school["cleo"]).get(f"/projects/{p1.id}"))
+    # The navigation names "My assessments" for every student; the side panel only for the team.
+    assert student_page.count("My assessments") == 2 and "Assess with the rubric" not in student_page
+    assert _text(client_as(app, school["cleo"]).get(f"/projects/{p1.id}")).count("My assessments") == 1
 
 
 def test_unknown_assessments_are_not_found_and_only_teacher_assessments_are_released(app, school):
@@ -469,3 +470,49 @@ def test_grading_page_queries_do_not_grow_with_criteria_entries_or_voices(app, s
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
     assert counts[1] <= 20, counts
+
+
+def test_a_voice_not_given_before_the_release_can_still_be_given(app, school):
+    p1 = school["p1"]
+    factories.attach_grading_rubric(school["challenge"], school["rubric"], self_assessment=True)
+    _grade(client_as(app, school["teacher"]), p1, school["rubric"], "Proficient", None, release=True)
+    student = client_as(app, school["ana"])
+    form = _text(student.get(f"/projects/{p1.id}/self-assessment"))
+    assert "is final" not in form
+    data = {"version": "0", "rubric_id": str(school["rubric"].id), "overall_comment": "Late but honest",
+            **_levels(school["rubric"], "Developing", None)}
+    assert student.post(f"/projects/{p1.id}/self-assessment", data=data).status_code == 302
+
+
+def test_students_never_read_partner_ratings_and_an_empty_rating_is_refused(app, school):
+    p1 = school["p1"]
+    factories.attach_grading_rubric(school["challenge"], school["rubric"], partner_rating=True)
+    guest = client_as(app, school["partner"])
+    empty = {"version": "0", "rubric_id": str(school["rubric"].id), "overall_comment": " ",
+             **_levels(school["rubric"], None, None)}
+    assert guest.post(f"/projects/{p1.id}/rating", data=empty).status_code == 400
+    data = {**empty, "overall_comment": "An outsider's words", **_levels(school["rubric"], "Advanced", None)}
+    assert guest.post(f"/projects/{p1.id}/rating", data=data).status_code == 302
+    rating = db.session.scalar(select(Assessment).where(Assessment.kind == AssessmentKind.PARTNER))
+    student = client_as(app, school["ana"])
+    assert student.get(f"/assessments/{rating.id}").status_code == 404
+    assert "An outsider's words" not in _text(student.get("/assessments"))
+
+
+def test_a_correction_tells_the_students(app, school):
+    p1, teacher = school["p1"], client_as(app, school["teacher"])
+    _grade(teacher, p1, school["rubric"], "Developing", None, release=True)
+    released = _teacher_assessment(p1)
+    _grade(teacher, p1, school["rubric"], "Proficient", None, version=released.version)
+    told = db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == NotificationKind.ASSESSMENT_CHANGED)).all()
+    assert sorted(told) == sorted([school["ana"].id, school["ben"].id])
+
+
+def test_the_date_of_the_work_cannot_be_in_the_future_or_long_ago(app, school):
+    teacher = client_as(app, school["teacher"])
+    response = _grade(teacher, school["p1"], school["rubric"], "Developing", None, work_date="2099-01-01")
+    assert response.status_code == 400 and "cannot be in the future" in _text(response)
+    response = _grade(teacher, school["p1"], school["rubric"], "Developing", None, work_date="1900-01-01")
+    assert response.status_code == 400 and "last five years" in _text(response)
+    assert _teacher_assessment(school["p1"]) is None

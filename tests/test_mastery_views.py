@@ -234,6 +234,11 @@ def test_teacher_changes_the_method(app, school):
     settings = service.get_settings(school["classroom"].id)
     assert (settings.method, settings.weight, settings.times, settings.count_other_voices) == (
         Method.DECAYING_AVERAGE, 0.5, 2, True)
+    from cbl.audit import Action, AuditEvent  # a change of method changes every mastery: it is logged
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == Action.MASTERY_SETTINGS_CHANGED)
+                              .order_by(AuditEvent.id.desc()).limit(1))
+    assert event.actor_id == school["teacher"].id and "decaying_average" in event.detail
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

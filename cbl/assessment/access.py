@@ -5,7 +5,7 @@ rating forms they wrote themselves). Every read of assessments goes through thes
 from sqlalchemy import Select, and_, or_, select
 
 from cbl.accounts.models import Role, User
-from cbl.assessment.models import Assessment, AssessmentStatus, LearningGoal
+from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus, LearningGoal
 from cbl.permissions import member_team_ids, taught_classroom_ids
 from cbl.projects.models import Project
 from cbl.teams.models import Team
@@ -22,9 +22,9 @@ def taught_project_ids(user: User) -> Select:
 
 def visible_assessments(user: User | None) -> Select:
     """Assessments the user may read: teachers every assessment of their classes (drafts
-    included), admins all; students the released ones about them (their own or their team's)
-    and those they wrote themselves (self and peer, drafts included); partners only the
-    rating forms they wrote."""
+    included), admins all; students the released ones about them (their own or their team's;
+    not partners' ratings, which are for the teachers) and those they wrote themselves (self
+    and peer, drafts included); partners only the rating forms they wrote."""
     stmt = select(Assessment)
     if _anonymous(user):
         return stmt.where(False)
@@ -36,7 +36,10 @@ def visible_assessments(user: User | None) -> Select:
     if user.role is Role.PARTNER:
         return stmt.where(written)
     own_projects = select(Project.id).where(Project.team_id.in_(member_team_ids(user)))
+    # Partners' ratings are for the teachers: an outsider's words reach students only through
+    # the moderated feedback.
     about_me = and_(Assessment.status == AssessmentStatus.RELEASED, Assessment.project_id.in_(own_projects),
+                    Assessment.kind != AssessmentKind.PARTNER,
                     or_(Assessment.student_id == user.id, Assessment.student_id.is_(None)))
     return stmt.where(or_(written, about_me))
 

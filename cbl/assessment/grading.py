@@ -30,7 +30,7 @@ Evidence for mastery is read by :func:`cbl.assessment.grading_queries.released_e
 released scores with a level, team assessments counting for every member."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
@@ -120,12 +120,15 @@ def may_use_voice(user: User | None, project: Project, settings: ChallengeAssess
     return is_team_member(user, project.team_id)
 
 
-def voices_locked(project_id: int) -> bool:
-    """Self-assessments and peer evaluations are final once a teacher released an
-    assessment of the project."""
+def voices_locked(project_id: int, existing: "Assessment | None") -> bool:
+    """A submitted self-assessment or peer evaluation is final once a teacher released an
+    assessment of the project after it was submitted (the student has seen the teacher's view
+    since). One not given yet can always be given: a later round of the project asks again."""
+    if existing is None or existing.released_at is None:
+        return False
     return bool(db.session.scalar(select(exists().where(
         Assessment.project_id == project_id, Assessment.kind == AssessmentKind.TEACHER,
-        Assessment.status == AssessmentStatus.RELEASED))))
+        Assessment.status == AssessmentStatus.RELEASED, Assessment.released_at >= existing.released_at))))
 
 
 def team_member_ids(team_id: int) -> list[int]:
@@ -296,6 +299,11 @@ def save_teacher_assessment(project: Project, teacher: User, *, student_id: int 
         raise NotFound()
     if marks.work_date is None:
         raise ValidationFailed(_("Give the date of the work assessed."), field="work_date")
+    # Mastery orders evidence by this date: a date to come would stay "most recent" for ever.
+    if marks.work_date > date.today():
+        raise ValidationFailed(_("The date of the work cannot be in the future."), field="work_date")
+    if marks.work_date < date.today() - timedelta(days=5 * 366):
+        raise ValidationFailed(_("Give a date within the last five years."), field="work_date")
     if release and not any(level is not None for level in marks.levels.values()):
         raise ValidationFailed(_("Choose at least one level before releasing."))
     assessment, changes = _save(teacher, project, AssessmentKind.TEACHER, student_id=student_id,
@@ -305,6 +313,10 @@ def save_teacher_assessment(project: Project, teacher: User, *, student_id: int 
         audit.record(audit.Action.ASSESSMENT_CHANGED, actor_id=teacher.id, classroom_id=project.team.classroom_id,
                      object_type="assessment", object_id=assessment.id,
                      detail=f"{_describe_target(assessment)}: {'; '.join(changes)}")
+        notify([assessment.student_id] if assessment.student_id is not None else member_ids,
+               NotificationKind.ASSESSMENT_CHANGED, actor_id=teacher.id,
+               url=site_path("assessment.view_assessment", assessment_id=assessment.id),
+               person=teacher.display_name, project=project.challenge.title)
     if release and assessment.status is AssessmentStatus.DRAFT:
         _release(assessment, teacher, member_ids)
     db.session.commit()
@@ -379,7 +391,11 @@ def submit_voice(project: Project, assessor: User, kind: AssessmentKind, *, stud
         raise NotFound()
     if kind is AssessmentKind.PARTNER and student_id is not None:
         raise NotFound()
-    if kind is not AssessmentKind.PARTNER and voices_locked(project.id):
+    if kind is AssessmentKind.PARTNER and not any(level is not None for level in marks.levels.values()) \
+            and not marks.overall_comment.strip():
+        raise ValidationFailed(_("Choose at least one level or write a comment."))
+    given = find_assessment(assessor, project.id, kind, student_id=student_id, assessor_id=assessor.id)
+    if kind is not AssessmentKind.PARTNER and voices_locked(project.id, given):
         raise Forbidden(_("Your teacher has released the team's assessment: this one is final now."))
     marks.work_date = project.last_activity_at.date()
     assessment, _changes = _save(assessor, project, kind, student_id=student_id, rubric_id=rubric_id,

@@ -170,8 +170,10 @@ def grade_project(project_id: int):
     if form.release.data and was_draft:
         message = _("Assessment of %(who)s released: the students are told.", who=who)
     elif saved.status is AssessmentStatus.RELEASED:
-        message = _("Correction saved. The assessment of %(who)s stays released; the change is in the audit "
-                    "log.", who=who)
+        message = _("Correction saved. The assessment of %(who)s stays released; the students are told and "
+                    "the change is in the audit log.", who=who)
+    elif page.student:
+        message = _("Draft saved. %(who)s cannot see it until you release it.", who=who)
     else:
         message = _("Draft saved. The students of %(who)s cannot see it until you release it.", who=who)
     flash(message, "success")

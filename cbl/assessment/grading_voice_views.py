@@ -69,7 +69,7 @@ def _voice(project: Project, kind: AssessmentKind, student: User | None):
     existing = grading.find_assessment(current_user, project.id, kind, student_id=student_id,
                                        assessor_id=current_user.id)
     grid = grading.load_grid(existing.rubric_id if existing else settings.rubric_id)
-    locked = kind is not AssessmentKind.PARTNER and grading.voices_locked(project.id)
+    locked = kind is not AssessmentKind.PARTNER and grading.voices_locked(project.id, existing)
     comments = kind is AssessmentKind.SELF
     status, extra = 200, {}
     if request.method == "GET":

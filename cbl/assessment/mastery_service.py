@@ -32,6 +32,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select, union
 
+from cbl import audit
 from cbl.accounts.models import Role, User
 from cbl.assessment.access import visible_assessments
 from cbl.assessment.mastery import DEFAULT_TIMES, DEFAULT_WEIGHT, Evidence, MasteryResult, Method, compute
@@ -110,7 +111,7 @@ def get_settings(classroom_id: int) -> MasterySettings:
 
 
 def update_settings(classroom: Classroom, *, method: Method | str, weight: float, times: int,
-                    proficient_points: float, count_other_voices: bool) -> MasterySettings:
+                    proficient_points: float, count_other_voices: bool, acting=None) -> MasterySettings:
     """Save how the class computes mastery. Raises ValidationFailed (with the field) for an
     unknown method or a number out of range."""
     try:
@@ -130,6 +131,10 @@ def update_settings(classroom: Classroom, *, method: Method | str, weight: float
         db.session.add(settings)
     settings.method, settings.weight, settings.times = method, float(weight), int(times)
     settings.proficient_points, settings.count_other_voices = float(proficient_points), bool(count_other_voices)
+    audit.record(audit.Action.MASTERY_SETTINGS_CHANGED, actor_id=acting.id if acting else None,
+                 classroom_id=classroom.id, object_type="classroom", object_id=classroom.id,
+                 detail=f"{method.value}, weight {float(weight):g}, {int(times)} times, proficient "
+                        f"{float(proficient_points):g}, other voices {'count' if count_other_voices else 'do not count'}")
     db.session.commit()
     return settings
 

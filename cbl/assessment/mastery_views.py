@@ -183,7 +183,7 @@ def mastery_settings(classroom_id: int):
         try:
             service.update_settings(classroom, method=form.method.data, weight=form.weight.data,
                                     times=form.times.data, proficient_points=form.proficient_points.data,
-                                    count_other_voices=form.count_other_voices.data)
+                                    count_other_voices=form.count_other_voices.data, acting=current_user)
         except ValidationFailed as err:
             getattr(form, err.field or "method").errors = [str(err)]
         else:

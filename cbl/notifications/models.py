@@ -23,6 +23,7 @@ class NotificationKind(enum.StrEnum):
     PHASE_APPROVED = "phase_approved"
     PHASE_RETURNED = "phase_returned"
     ASSESSMENT_RELEASED = "assessment_released"
+    ASSESSMENT_CHANGED = "assessment_changed"  # a released assessment was corrected
     INVITATION_ACCEPTED = "invitation_accepted"
     TEAM_INVITED = "team_invited"  # to a teacher: a team or student sent an invitation
     GOAL_COMMENT = "goal_comment"  # to a student: a teacher commented on a learning goal

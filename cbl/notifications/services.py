@@ -42,6 +42,7 @@ TEXTS = {
     NotificationKind.PHASE_RETURNED: _l("%(person)s answered your request to move on to %(phase)s in "
                                         "“%(project)s”: not yet. Read the comment."),
     NotificationKind.ASSESSMENT_RELEASED: _l("%(person)s released an assessment of “%(project)s”."),
+    NotificationKind.ASSESSMENT_CHANGED: _l("%(person)s corrected an assessment of “%(project)s”."),
     NotificationKind.INVITATION_ACCEPTED: _l("%(person)s accepted the invitation to see “%(project)s”."),
     NotificationKind.TEAM_INVITED: _l("%(person)s (%(team)s) invited %(guest)s to see “%(project)s”."),
     NotificationKind.GOAL_COMMENT: _l("%(person)s commented on your learning goal “%(goal)s”."),
