@@ -312,3 +312,13 @@ def test_the_overview_runs_the_same_queries_however_many_goals(client, auth, sch
     with queries() as many:
         assert client.get(url).status_code == 200
     assert many.count == few.count
+
+
+def test_a_new_goal_cannot_be_due_in_the_past(client, auth, school):
+    from cbl.assessment.models import LearningGoal
+
+    auth.as_user(school["maya"])
+    response = _create(client, school["classroom"], target_date="2020-01-01")
+    assert response.status_code == 400 and "from today on" in _text(response)
+    assert "Speak up in team meetings" in _text(response)  # nothing typed is lost
+    assert _count(LearningGoal) == 0

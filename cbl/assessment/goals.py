@@ -204,6 +204,8 @@ def create_goal(student: User, classroom: Classroom, fields: GoalFields) -> Lear
     if not can_set_goals(student, classroom):
         raise Forbidden(_("Only the class's students set learning goals in it."))
     fields = _clean(fields)
+    if fields.target_date is not None and fields.target_date < date.today():
+        raise ValidationFailed(_("Choose a target date from today on."), field="target_date")
     goal = LearningGoal(student_id=student.id, classroom_id=classroom.id, title=fields.title,
                         description=fields.description, competency_id=fields.competency_id,
                         target_date=fields.target_date)
