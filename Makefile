@@ -35,9 +35,28 @@ seed: install
 serve: install
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## test: install the dev dependencies and run the whole suite
-test: install-dev
+## test: install the dev dependencies (and Chromium, see browser-deps) and run the whole suite
+test: install-dev browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## browser-deps: Debian's Chromium for the browser tests (tests/browser), installed with apt
+## when it is missing and we are root; otherwise those tests are skipped (they say why).
+## Playwright drives it: its own browser download does not work here. Another binary: CBL_CHROMIUM=…
+CBL_CHROMIUM ?= /usr/bin/chromium
+export CBL_CHROMIUM
+.PHONY: browser-deps
+browser-deps:
+	@if [ -x "$(CBL_CHROMIUM)" ]; then \
+	  echo "Browser tests: Chromium at $(CBL_CHROMIUM)."; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Browser tests: no Chromium at $(CBL_CHROMIUM); installing Debian's chromium and chromium-driver."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; } \
+	    || echo "Browser tests: apt-get could not install Chromium; the browser tests will be skipped."; \
+	else \
+	  echo "Browser tests: no Chromium at $(CBL_CHROMIUM) and not root, so they will be skipped" \
+	       "(as root: apt-get install chromium chromium-driver)."; \
+	fi
 
 ## clean-db: delete the local SQLite database (the demo is seeded again by `make run`)
 clean-db:
