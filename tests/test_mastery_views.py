@@ -64,8 +64,8 @@ def test_a_student_sees_their_profile_as_a_chart_and_a_table(app, school):
     assert response.status_code == 200
     html = _text(response)
     svg = re.search(r"<svg class=\"chart chart-profile\".*?</svg>", html, re.S).group(0)
-    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
-    assert f'href="#evidence-{school["col1"].id}"' in svg
+    assert 'role="group"' in svg and "<title id=" in svg and "<desc id=" in svg
+    assert f'href="#evidence-{school["col1"].id}"' in svg and 'aria-label="COL.1 Shares the work: 3. The evidence"' in svg
     assert "COL.1 Shares the work: 3" in svg  # (2 + 4) / 2, the draft's 1 left out
     assert '<table class="mastery-table">' in html
     assert f'id="evidence-{school["col1"].id}"' in html

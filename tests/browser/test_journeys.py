@@ -362,10 +362,6 @@ def test_partner_journey(pages, journey, live_server):
     journey.check(partner, "comment waits for approval")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "axe scrollable-region-focusable (serious) at 375 px: the investigation matrix's <div class=\"table-wrap\"> "
-    "on the project page scrolls sideways but a partner (who has no Edit links inside it) cannot reach it "
-    "with the keyboard; templates/projects/_investigate.html needs tabindex=\"0\" and a name on the wrapper"))
 def test_partner_project_page_on_a_phone(phone_page: Page, journey):
     """The demo's partner reads the Rain Catchers' project page on a phone."""
     sign_in(phone_page, PARTNER[0])
