@@ -279,10 +279,28 @@ def test_teacher_opens_the_rubric_assessment(page: Page, journey):
     journey.check(page, "assessment")
 
 
-def test_teacher_assesses_with_rubric():
-    """TODO(issue 5): the teacher scores each criterion of the rubric, releases the
-    assessment, and the students see it (add to the teacher's journey once grading lands)."""
-    pytest.skip("rubric grading lands with issue 5")
+def test_teacher_assesses_with_the_rubric_and_releases_it(page: Page, journey):
+    """The teacher scores the Tap Detectives' draft with a click per criterion, releases it,
+    and a member of the team reads it."""
+    sign_in(page, TEACHER[0])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Classes").click()
+    page.get_by_role("link", name=CLASS_NAME, exact=True).click()
+    team = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Tap Detectives"))
+    team.get_by_role("link", name=CHALLENGE, exact=True).click()
+    page.get_by_role("link", name="Assess with the rubric").click()
+    journey.check(page, "grading the draft")
+    for criterion in page.locator("fieldset.criterion").all():
+        criterion.locator("label.level-cell").filter(has_text="Proficient").click()
+    page.get_by_label("Overall comment").fill("Your survey is careful and your tally is clear. Next: ask why.")
+    page.get_by_role("button", name="Save and release").click()
+    expect(flash(page)).to_contain_text("released")
+    journey.check(page, "assessment released")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "noah@riverside.example")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My assessments").click()
+    expect(page.get_by_text("Your survey is careful")).to_be_visible()
+    expect(page.get_by_text("Proficient").first).to_be_visible()
+    journey.check(page, "student reads the assessment")
 
 
 # -- partner --------------------------------------------------------------------------------
