@@ -58,6 +58,11 @@ browser-deps:
 	       "(as root: apt-get install chromium chromium-driver)."; \
 	fi
 
+## screenshots: take the README's pictures again (tests/browser/screenshots/) from the demo school
+.PHONY: screenshots
+screenshots: install-dev browser-deps
+	CBL_README_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser -k readme_screenshots
+
 ## clean-db: delete the local SQLite database (the demo is seeded again by `make run`)
 clean-db:
 	rm -f instance/cbl.sqlite instance/cbl.sqlite-wal instance/cbl.sqlite-shm

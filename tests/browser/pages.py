@@ -25,8 +25,12 @@ class Pages:
     contexts: list = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def new(self, phone: bool = False) -> "Page":
-        context = self.browser.new_context(base_url=self.base_url, **(PHONE if phone else DESKTOP))
+    def new(self, phone: bool = False, locale: str | None = None) -> "Page":
+        """A page in a fresh context; ``locale`` (e.g. "es-ES") sets the browser's language."""
+        options = dict(PHONE if phone else DESKTOP)
+        if locale:
+            options["locale"] = locale
+        context = self.browser.new_context(base_url=self.base_url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()
@@ -71,7 +75,7 @@ class Journey:
     def phone_for(self, page: "Page") -> "Page":
         """The journey's phone page, signed in as whoever ``page`` is signed in as."""
         if self._phone is None:
-            self._phone = self.pages.new(phone=True)
+            self._phone = self.pages.new(phone=True, locale=getattr(self, "locale", None))
         self._phone.context.clear_cookies()
         self._phone.context.add_cookies(page.context.cookies())
         return self._phone

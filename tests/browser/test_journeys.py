@@ -7,7 +7,9 @@ in any order or alone: each works on its own team, request or invitation."""
 
 import email
 import io
+import os
 import re
+from pathlib import Path
 from email import policy
 
 import pytest
@@ -385,3 +387,68 @@ def test_partner_project_page_on_a_phone(phone_page: Page, journey):
     sign_in(phone_page, PARTNER[0])
     phone_page.get_by_role("link", name=re.compile("Rain Catchers|" + CHALLENGE)).first.click()
     journey.check(phone_page, "project on a phone")
+
+
+
+# -- Spanish --------------------------------------------------------------------------------
+
+def test_a_student_journey_in_spanish(pages, journey):
+    """A browser asking for Spanish gets the whole interface in Spanish, with the same checks."""
+    journey.locale = "es-ES"
+    page = pages.new(locale="es-ES")
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    journey.check(page, "inicio de sesion")
+    page.get_by_label("Correo electrónico").fill("maya@riverside.example")
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    journey.check(page, "inicio")
+    page.get_by_role("link", name=CHALLENGE).first.click()
+    journey.check(page, "proyecto")
+    page.get_by_role("link", name="Todo el portafolio").click()
+    journey.check(page, "portafolio")
+    page.get_by_role("navigation", name=re.compile("Principal|Main")).get_by_role(
+        "link", name="Mis evaluaciones").click()
+    journey.check(page, "mis evaluaciones")
+
+
+# -- the README's pictures ------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def test_readme_screenshots(pages, journey):
+    """The pages the README shows, from the demo school, checked like every journey page.
+    They are written over the README's pictures (tests/browser/screenshots/) only with
+    CBL_README_SCREENSHOTS=1 (`make screenshots`), so an ordinary run changes no file in git."""
+    update = os.environ.get("CBL_README_SCREENSHOTS") == "1"
+    taken = []
+
+    def shoot(page: Page, name: str) -> None:
+        journey.check(page, name, phone=False)
+        if update:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name.replace(' ', '-')}.png"))
+        taken.append(name)
+
+    teacher = pages.new()
+    sign_in(teacher, TEACHER[0])
+    teacher.get_by_role("navigation", name="Main").get_by_role("link", name="Classes").click()
+    teacher.get_by_role("link", name=CLASS_NAME, exact=True).click()
+    shoot(teacher, "class board")
+    team = teacher.get_by_role("listitem").filter(has=teacher.get_by_role("heading", name="Tap Detectives"))
+    team.get_by_role("link", name=CHALLENGE, exact=True).click()
+    teacher.get_by_role("link", name="Assess with the rubric").click()
+    shoot(teacher, "assessment page")
+    student = pages.new()
+    sign_in(student, "maya@riverside.example")
+    student.get_by_role("link", name=CHALLENGE).first.click()
+    shoot(student, "project page")
+    student.get_by_role("link", name="The whole portfolio").click()
+    shoot(student, "portfolio timeline")
+    student.goto("/home")
+    student.locator("p", has_text="My competency profile:").get_by_role("link", name=CLASS_NAME).click()
+    expect(student.locator("svg.chart-profile")).to_be_visible()
+    shoot(student, "competency profile")
+    assert len(taken) == 5
