@@ -84,6 +84,9 @@ def check_page(page: "Page", name: str) -> None:
     violations = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
     if violations:
         problems.append(f"axe found serious or critical violations:\n{describe_violations(violations)}")
+    headings = heading_problems(page)
+    if headings:
+        problems.append("headings out of order: " + "; ".join(headings))
     width = page.viewport_size["width"] if page.viewport_size else 0
     if width and width <= PHONE_WIDTH:
         overflow = horizontal_overflow(page)
@@ -92,6 +95,23 @@ def check_page(page: "Page", name: str) -> None:
                             f"{overflow['scrollWidth']}px wide); too wide: {', '.join(overflow['elements'])}")
     if problems:
         raise AssertionError(f"{name} ({page.url}):\n" + "\n".join(problems))
+
+
+def heading_problems(page: "Page") -> list[str]:
+    """One h1 per page, and no level skipped on the way down (an h2 may follow an h4, not an
+    h2 an h4 without an h3 between)."""
+    levels = page.evaluate("""() => Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6'))
+        .filter(h => h.offsetParent !== null || getComputedStyle(h).position === 'fixed')
+        .map(h => [parseInt(h.tagName[1]), h.innerText.trim().slice(0, 40)])""")
+    problems = []
+    if [level for level, _ in levels].count(1) != 1:
+        problems.append(f"{[level for level, _ in levels].count(1)} h1 headings")
+    previous = 1
+    for level, text in levels:
+        if level > previous + 1:
+            problems.append(f"h{level} {text!r} after h{previous}")
+        previous = level
+    return problems
 
 
 def focus_report(page: "Page") -> dict:
