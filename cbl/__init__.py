@@ -113,10 +113,10 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.teams.views import bp as teams_bp
     from cbl.assessment import models as _assessment_models  # noqa: F401  (the views modules import it too)
     # The assessment area's views register on assessment_bp (one import line each):
-    from cbl.assessment import mastery_views  # noqa: F401
-    from cbl.assessment import goal_views  # noqa: F401
-    from cbl.assessment import grading_views  # noqa: F401
-    from cbl.assessment import rubric_views  # noqa: F401
+    from cbl.assessment.mastery import views as mastery_views  # noqa: F401
+    from cbl.assessment.goals import views as goal_views  # noqa: F401
+    from cbl.assessment.grading import views as grading_views  # noqa: F401
+    from cbl.assessment.rubrics import views as rubric_views  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

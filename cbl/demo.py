@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
-from cbl.assessment import goals, grading, rubrics
+from cbl.assessment.goals import services as goals
+from cbl.assessment.grading import services as grading
+from cbl.assessment.rubrics import services as rubrics
 from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db

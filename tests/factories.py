@@ -303,8 +303,8 @@ def make_rubric(owner: User | None, competency_ids=None, levels: int = 4, criter
     """A rubric owned by ``owner`` built by the rubric service: ``levels`` levels (1, 2, 3…
     points) and ``criteria`` criteria, each tied to the next of ``competency_ids`` (a new
     one-competency framework when none are given), every cell described."""
-    from cbl.assessment.rubric_grid import rubric_data
-    from cbl.assessment.rubrics import _new_rubric
+    from cbl.assessment.rubrics.grid import rubric_data
+    from cbl.assessment.rubrics.services import _new_rubric
     from cbl.competencies.models import Competency, CompetencyFramework
 
     if not competency_ids:

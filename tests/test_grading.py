@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from cbl.assessment import grading, grading_queries
+from cbl.assessment.grading import services as grading
+from cbl.assessment.grading import queries as grading_queries
 from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus
 from cbl.audit import Action, AuditEvent
 from cbl.competencies.models import Competency, CompetencyFramework

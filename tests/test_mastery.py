@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from cbl.assessment import mastery
-from cbl.assessment.mastery import Evidence, Method
+from cbl.assessment.mastery import methods as mastery
+from cbl.assessment.mastery.methods import Evidence, Method
 
 # Four pieces of work by date; graded in another order, and passed in yet another.
 SEP = Evidence(2, date(2024, 9, 1), ref=11, label="September")

@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from cbl.accounts.models import Role
-from cbl.assessment import mastery_service as service
-from cbl.assessment.mastery import Method
+from cbl.assessment.mastery import services as service
+from cbl.assessment.mastery.methods import Method
 from cbl.assessment.models import MasterySettings
 from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.errors import ValidationFailed

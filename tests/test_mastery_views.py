@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from cbl.accounts.models import Role
-from cbl.assessment import mastery_service as service
-from cbl.assessment.mastery import Method
+from cbl.assessment.mastery import services as service
+from cbl.assessment.mastery.methods import Method
 from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.extensions import db
 from tests import factories

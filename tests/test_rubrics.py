@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from cbl.accounts.models import Role
-from cbl.assessment import rubric_queries as queries, rubrics
+from cbl.assessment.rubrics import queries
+from cbl.assessment.rubrics import services as rubrics
 from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus, ChallengeAssessment, Rubric,
                                    Score)
-from cbl.assessment.rubric_grid import RubricInvalid, check_rubric, rubric_data
+from cbl.assessment.rubrics.grid import RubricInvalid, check_rubric, rubric_data
 from cbl.competencies.services import install_default_framework
 from cbl.extensions import db
 from tests import factories

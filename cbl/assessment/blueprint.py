@@ -1,4 +1,5 @@
-"""The assessment area's blueprint; its routes live in the ``*_views`` modules beside it."""
+"""The assessment area's blueprint; its routes live in the ``views`` modules of its subpackages
+(``grading``, ``mastery``, ``rubrics``, ``goals``)."""
 
 from flask import Blueprint
 

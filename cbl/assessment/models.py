@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbl.assessment.mastery import DEFAULT_TIMES, DEFAULT_WEIGHT, Method
+from cbl.assessment.mastery.methods import DEFAULT_TIMES, DEFAULT_WEIGHT, Method
 from cbl.competencies import models as _competencies  # noqa: F401  (mapped before the relationships here)
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
 from cbl.extensions import db

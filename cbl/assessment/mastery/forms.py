@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange
 
-from cbl.assessment.mastery import METHOD_LABELS, Method
+from cbl.assessment.mastery.methods import METHOD_LABELS, Method
 from cbl.formtools import Form, choices
 
 METHOD_HINTS = {

@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 
 from cbl.accounts.models import User
 from cbl.assessment.models import ChallengeAssessment, Criterion, Descriptor, Rubric, RubricLevel
-from cbl.assessment.rubric_grid import TITLE_MAX, CriterionData, LevelData, RubricData, check_rubric, rubric_data
-from cbl.assessment.rubric_queries import in_use_by_assessments, rubric_rows, usage
+from cbl.assessment.rubrics.grid import TITLE_MAX, CriterionData, LevelData, RubricData, check_rubric, rubric_data
+from cbl.assessment.rubrics.queries import in_use_by_assessments, rubric_rows, usage
 from cbl.dbtypes import utcnow
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
@@ -195,7 +195,7 @@ def starter_rubric(acting: User) -> Rubric:
     """The CBL starter rubric — one criterion per strand of the default competency framework,
     levels Beginning 1 · Developing 2 · Proficient 3 · Advanced 4 — as a new rubric owned by
     ``acting``, in the language of the request (installs the default framework if missing)."""
-    from cbl.assessment.rubric_starter import (STARTER_CRITERIA, STARTER_DESCRIPTION, STARTER_LEVELS,
+    from cbl.assessment.rubrics.starter import (STARTER_CRITERIA, STARTER_DESCRIPTION, STARTER_LEVELS,
                                                STARTER_TITLE)
     from cbl.competencies.services import install_default_framework
 

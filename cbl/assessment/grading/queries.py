@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from cbl.accounts.models import User
 from cbl.assessment.access import visible_assessments
-from cbl.assessment.grading import VOICES, RubricGrid, challenge_settings, load_grid
+from cbl.assessment.grading.services import VOICES, RubricGrid, challenge_settings, load_grid
 from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus, ChallengeAssessment, Criterion,
                                    RubricLevel, Rubric, Score)
 from cbl.errors import NotFound

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cbl.accounts.models import Role
-from cbl.assessment import goals as services
+from cbl.assessment.goals import services
 from cbl.assessment.access import visible_goals
 from cbl.assessment.blueprint import bp
-from cbl.assessment.goal_forms import (STATUS_LABELS, EvidenceForm, GoalCommentForm, GoalForm, ProgressForm,
+from cbl.assessment.goals.forms import (STATUS_LABELS, EvidenceForm, GoalCommentForm, GoalForm, ProgressForm,
                                        StatusForm)
 from cbl.assessment.models import GoalStatus, LearningGoal
 from cbl.competencies.queries import competency_choices

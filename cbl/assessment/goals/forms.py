@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from cbl.assessment.goals import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+from cbl.assessment.goals.services import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from cbl.assessment.models import GoalStatus
 from cbl.formtools import Form, choices
 

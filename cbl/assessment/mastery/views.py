@@ -8,7 +8,7 @@ Who may (DESIGN.md §4, "see assessments and mastery"):
 - the heat map: the class's teachers and admins (403 for its students);
 - the gradebook and the settings: the class's teachers (403 for its students and admins).
 
-Every number comes from :mod:`cbl.assessment.mastery_service`, which reads only what the
+Every number comes from :mod:`cbl.assessment.mastery.services`, which reads only what the
 visitor may read."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
@@ -19,13 +19,13 @@ from sqlalchemy import select
 
 from cbl.accounts.models import Role, User
 from cbl import audit
-from cbl.assessment import mastery_service as service
+from cbl.assessment.mastery import services as service
 from cbl.assessment.access import visible_goals
 from cbl.assessment.blueprint import bp
-from cbl.assessment.mastery import METHOD_LABELS, Method
-from cbl.assessment.mastery_charts import growth_chart, profile_chart
-from cbl.assessment.mastery_export import gradebook_csv, gradebook_filename
-from cbl.assessment.mastery_forms import METHOD_HINTS, MasterySettingsForm
+from cbl.assessment.mastery.methods import METHOD_LABELS, Method
+from cbl.assessment.mastery.charts import growth_chart, profile_chart
+from cbl.assessment.mastery.export import gradebook_csv, gradebook_filename
+from cbl.assessment.mastery.forms import METHOD_HINTS, MasterySettingsForm
 from cbl.assessment.models import AssessmentKind, LearningGoal
 from cbl.competencies.models import Competency
 from cbl.dbtypes import utcnow

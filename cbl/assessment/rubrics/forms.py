@@ -1,6 +1,6 @@
 """Forms of the rubric builder and of a challenge's assessment settings.
 
-Forms check shape (lengths, numbers, known choices); :func:`cbl.assessment.rubric_grid.check_rubric`
+Forms check shape (lengths, numbers, known choices); :func:`cbl.assessment.rubrics.grid.check_rubric`
 checks the rules. The builder works without JavaScript: the grid is one form whose "Add a
 level", "Add a criterion" and "Remove" buttons post everything typed back and get it back
 with one row or column more or less, so nothing typed is ever lost. Rows and columns left
@@ -14,10 +14,10 @@ from wtforms import (BooleanField, FieldList, FloatField, FormField, HiddenField
 from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
-from cbl.assessment.rubric_grid import (CRITERION_TITLE_MAX, DESCRIPTION_MAX, DESCRIPTOR_MAX, LABEL_MAX,
+from cbl.assessment.rubrics.grid import (CRITERION_TITLE_MAX, DESCRIPTION_MAX, DESCRIPTOR_MAX, LABEL_MAX,
                                        MAX_CRITERIA, MAX_LEVELS, TITLE_MAX, CriterionData, LevelData, Problem,
                                        RubricData, format_points)
-from cbl.assessment.rubric_starter import STARTER_LEVELS
+from cbl.assessment.rubrics.starter import STARTER_LEVELS
 from cbl.formtools import Form
 
 # The lists take a few entries beyond the rules, so that a grid one level or row too big is

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from cbl.accounts.models import User
-from cbl.assessment.mastery_service import class_assessment_ids
+from cbl.assessment.mastery.services import class_assessment_ids
 from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus, Criterion, RubricLevel, Score
 from cbl.competencies.models import Competency
 from cbl.extensions import db

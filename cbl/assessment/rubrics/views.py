@@ -2,7 +2,7 @@
 starter rubric, and a challenge's assessment settings. Routes register on the assessment
 blueprint.
 
-Who may (DESIGN.md §1, §4; the rules are in :mod:`cbl.assessment.rubrics`): teachers and
+Who may (DESIGN.md §1, §4; the rules are in :mod:`cbl.assessment.rubrics.services`): teachers and
 admins read the library and every rubric, start new ones and copy any; the owner and admins
 edit and delete; students and partners get 403. A challenge's assessment settings belong to
 the teachers of its class (and admins, who manage classes): others get 404 or 403 as for the
@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cbl.accounts.models import Role
-from cbl.assessment import rubric_queries as queries, rubrics
+from cbl.assessment.rubrics import queries
+from cbl.assessment.rubrics import services as rubrics
 from cbl.assessment.blueprint import bp
 from cbl.assessment.models import Rubric
-from cbl.assessment.rubric_forms import (ChallengeAssessmentForm, RubricForm, blank_rubric, competency_choices,
+from cbl.assessment.rubrics.forms import (ChallengeAssessmentForm, RubricForm, blank_rubric, competency_choices,
                                          form_data, parse_action)
-from cbl.assessment.rubric_grid import MAX_CRITERIA, MAX_LEVELS, RubricInvalid, format_points
+from cbl.assessment.rubrics.grid import MAX_CRITERIA, MAX_LEVELS, RubricInvalid, format_points
 from cbl.competencies.queries import list_frameworks, tree
 from cbl.errors import ValidationFailed
 from cbl.formtools import EmptyForm

@@ -8,7 +8,7 @@ from wtforms import DateField, IntegerField, RadioField, SubmitField, TextAreaFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.assessment.grading import Marks, RubricGrid
+from cbl.assessment.grading.services import Marks, RubricGrid
 from cbl.assessment.models import Assessment
 from cbl.formtools import Form, choices
 

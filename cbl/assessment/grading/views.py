@@ -9,10 +9,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from cbl.accounts.models import Role
 from cbl.accounts.views import _safe_next
-from cbl.assessment import grading, grading_queries
+from cbl.assessment.grading import services as grading
+from cbl.assessment.grading import queries as grading_queries
 from cbl.assessment.access import visible_assessments
 from cbl.assessment.blueprint import bp
-from cbl.assessment.grading_forms import (MAX_ID, AssessmentForm, TeacherGradeForm, comment_name, level_name,
+from cbl.assessment.grading.forms import (MAX_ID, AssessmentForm, TeacherGradeForm, comment_name, level_name,
                                           read_marks, rubric_form, unknown_criteria)
 from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus
 from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
@@ -199,4 +200,4 @@ def _project_panel(project: Project, *, member: bool = False, teacher: bool = Fa
                               "peer": grading.voice_on(settings, AssessmentKind.PEER)}}
 
 
-from cbl.assessment import grading_voice_views  # noqa: E402,F401  (the students' and partners' routes)
+from cbl.assessment.grading import voice_views as grading_voice_views  # noqa: E402,F401  (the students' and partners' routes)

@@ -26,7 +26,7 @@ The rules, decided here:
 - **Which rubric:** an assessment keeps the rubric version it was made with; a new one uses
   the challenge's rubric of the moment.
 
-Evidence for mastery is read by :func:`cbl.assessment.grading_queries.released_evidence`:
+Evidence for mastery is read by :func:`cbl.assessment.grading.queries.released_evidence`:
 released scores with a level, team assessments counting for every member."""
 
 from dataclasses import dataclass, field

@@ -1,16 +1,17 @@
 """Assessments for students and partners: a student's released assessments, one assessment,
 and the other voices a challenge may ask for — self-assessment, peer evaluation of a
-teammate, a partner's rating. Rules in :mod:`cbl.assessment.grading`."""
+teammate, a partner's rating. Rules in :mod:`cbl.assessment.grading.services`."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cbl.accounts.models import Role, User
-from cbl.assessment import grading, grading_queries
+from cbl.assessment.grading import services as grading
+from cbl.assessment.grading import queries as grading_queries
 from cbl.assessment.blueprint import bp
-from cbl.assessment.grading_forms import VoiceForm, comment_name, level_name, read_marks, rubric_form, unknown_criteria
-from cbl.assessment.grading_views import hidden_problem, place_error
+from cbl.assessment.grading.forms import VoiceForm, comment_name, level_name, read_marks, rubric_form, unknown_criteria
+from cbl.assessment.grading.views import hidden_problem, place_error
 from cbl.assessment.models import AssessmentKind
 from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
 from cbl.permissions import person_name, role_required, show_full_names_of

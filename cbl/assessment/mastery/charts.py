@@ -8,8 +8,8 @@ beside them, so the chart stays readable 375 pixels wide."""
 from dataclasses import dataclass
 from datetime import date
 
-from cbl.assessment.mastery import MasteryResult
-from cbl.assessment.mastery_service import GrowthPoint
+from cbl.assessment.mastery.methods import MasteryResult
+from cbl.assessment.mastery.services import GrowthPoint
 from cbl.competencies.models import Competency
 
 WIDTH = 400

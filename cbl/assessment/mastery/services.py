@@ -35,7 +35,7 @@ from sqlalchemy import Select, and_, func, select, union
 from cbl import audit
 from cbl.accounts.models import Role, User
 from cbl.assessment.access import visible_assessments
-from cbl.assessment.mastery import DEFAULT_TIMES, DEFAULT_WEIGHT, Evidence, MasteryResult, Method, compute
+from cbl.assessment.mastery.methods import DEFAULT_TIMES, DEFAULT_WEIGHT, Evidence, MasteryResult, Method, compute
 from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus, ChallengeAssessment, Criterion,
                                    MasterySettings, RubricLevel, Score)
 from cbl.competencies.models import Competency

@@ -1,0 +1,1 @@
+"""Students' learning goals: evidence, progress and teachers' comments."""
