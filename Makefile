@@ -69,7 +69,7 @@ clean-db:
 
 ## messages: extract every interface string and update the catalogs in cbl/translations
 messages: install-dev
-	$(BIN)/pybabel extract -F cbl/babel.cfg -k _l -k lazy_gettext -o cbl/translations/messages.pot .
+	$(BIN)/pybabel extract -F cbl/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o cbl/translations/messages.pot .
 	@if [ -d cbl/translations/es ]; then $(BIN)/pybabel update -i cbl/translations/messages.pot -d cbl/translations; \
 	else $(BIN)/pybabel init -i cbl/translations/messages.pot -d cbl/translations -l es; fi
 	$(BIN)/pybabel compile -d cbl/translations
