@@ -143,7 +143,7 @@ def test_student_journey(page: Page, journey, join_code):
     journey.check(page, "photo saved")
 
     page.goto(project_url)
-    page.get_by_role("link", name="Write my reflection").click()
+    page.get_by_role("link", name="Write my reflection").first.click()
     journey.check(page, "new reflection")
     page.get_by_label("Text").fill("Counting gutters showed me how much of the roof we can use.")
     page.get_by_role("button", name="Save").click()
