@@ -49,6 +49,9 @@ def test_project_page_on_a_phone_starts_with_the_actions_and_shows_the_matrix_as
     for name in ("Add photos", "Write my reflection"):
         assert page.get_by_role("link", name=name).first.bounding_box()["y"] < SCREEN_HEIGHT, name
     on_this_page = page.get_by_role("navigation", name="On this page")
+    missing = on_this_page.locator("a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href')).filter(h => !document.getElementById(h.slice(1)))")
+    assert not missing, f"anchors to nothing: {missing}"
     on_this_page.get_by_role("link", name="Investigation matrix").click()
     assert page.evaluate("() => location.hash") == "#matrix"
 
@@ -141,3 +144,20 @@ def test_a_photo_the_server_refuses_is_marked_and_the_chosen_photos_are_kept(pho
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Rain gauge, take two")
     expect(page.get_by_role("img", name="The rain gauge on the fence")).to_be_visible()
+
+
+def test_without_javascript_the_plain_photo_rows_still_work(pages, live_server):
+    context = pages.browser.new_context(base_url=live_server.url, java_script_enabled=False,
+                                        viewport={"width": 375, "height": SCREEN_HEIGHT})
+    pages.contexts.append(context)
+    page = context.new_page()
+    sign_in_and_open_project(page)
+    page.get_by_role("link", name="Add photos").click()
+    expect(page.get_by_label("Take or choose photos")).to_be_hidden()
+    page.get_by_label("Title").fill("Gutter, no script")
+    page.get_by_label("Photo 1", exact=True).set_input_files(
+        {"name": "gutter.jpg", "mimeType": "image/jpeg", "buffer": photo((320, 240))})
+    page.get_by_label("Describe the photo for someone who cannot see it").first.fill("A gutter full of leaves")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Gutter, no script")
+    expect(page.get_by_role("img", name="A gutter full of leaves")).to_be_visible()
