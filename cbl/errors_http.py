@@ -46,9 +46,10 @@ def render_error(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
-# Everything comes from this site: no third-party scripts, styles, fonts or frames.
+# Everything comes from this site: no third-party scripts, styles, fonts or frames. (blob:
+# images are the thumbnails photos.js shows of photos chosen on this device, before sending.)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
                                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -2,7 +2,7 @@
 
 import difflib
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -162,12 +162,22 @@ def create(project_id: int):
         project, current_user, kind, fields, images,
         prompt=_prompt(project, form) if kind is EntryKind.REFLECTION else "", document=document))
     if entry is not None:
-        flash(_("Entry saved."), "success")
-        return redirect(url_for("portfolio.detail", entry_id=entry.id))
+        return _saved(entry)
     return render_template("portfolio/entry_form.html", form=form, project=project, kind=kind, entry=None,
                            members=members, chosen=_chosen(members), conflict=None,
                            prompt=_prompt(project, form)), \
         400 if request.method == "POST" else 200
+
+
+def _saved(entry: Entry):
+    """After a save: the entry's page. The photo script (static/js/photos.js) sends the form
+    itself to show its progress; it is told where to go instead of being redirected, so the
+    "Entry saved." message is shown on the page the student opens, not on a fetched copy."""
+    flash(_("Entry saved."), "success")
+    target = url_for("portfolio.detail", entry_id=entry.id)
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return jsonify(location=target)
+    return redirect(target)
 
 
 def _prompt(project: Project, form: EntryForm) -> str:
@@ -226,8 +236,7 @@ def edit(entry_id: int):
     saved, conflict = _save(form, project, members, lambda fields, images, document: services.update_entry(
         entry, current_user, form.version.data or 0, fields, images, document, remove_attachment_ids=removed))
     if saved is not None:
-        flash(_("Entry saved."), "success")
-        return redirect(url_for("portfolio.detail", entry_id=entry.id))
+        return _saved(saved)
     status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render_template("portfolio/entry_form.html", form=form, project=project, kind=entry.kind, entry=entry,
                            members=members, chosen=_chosen(members, entry), conflict=conflict,

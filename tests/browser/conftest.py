@@ -13,6 +13,8 @@ import os
 import select
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -71,7 +73,14 @@ def _server_environment(instance: Path) -> dict:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> LiveServer:
     """The application served from a subprocess (see tests/browser/server.py) on a free port."""
-    instance = tmp_path_factory.mktemp("browser-instance")
+    with serve(tmp_path_factory.mktemp("browser-instance")) as server:
+        yield server
+
+
+@contextmanager
+def serve(instance: Path) -> Iterator[LiveServer]:
+    """A live server on a fresh seeded database in ``instance``, stopped on leaving: a test
+    module that changes the data on purpose starts its own (tests/browser/test_overflow.py)."""
     log_path = instance / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "tests.browser.server", str(instance)], cwd=ROOT,
