@@ -62,6 +62,9 @@ def save_questions(challenge: Challenge, texts: list[str]) -> list[str]:
         raise ValidationFailed(_("Write at least one question."), field="question_1")
     if len(questions) > MAX_QUESTIONS:
         raise ValidationFailed(_("Ask at most %(n)d questions.", n=MAX_QUESTIONS), field="question_1")
+    if questions == [str(q) for q in DEFAULT_QUESTIONS]:
+        restore_default_questions(challenge)  # unchanged: partners keep reading them in their language
+        return questions
     stored = db.session.get(PartnerQuestions, challenge.id)
     if stored is None:
         stored = PartnerQuestions(challenge_id=challenge.id)
