@@ -337,10 +337,11 @@ def sees_team_process(user: User | None, project: Project) -> bool:
     """Whether the visitor sees the team's process with its teachers. Process is: the team's
     requests to change phase with their notes and the teacher's answers (a returned request
     and its reason above all), the reasons written in the phase history, the teacher's review
-    of a request to publish, and feedback comments written by teachers (with the replies under
-    them). It is the students' business with their teachers: a family guest sees the work
-    itself, as a parent would (:func:`cbl.feedback.comments.visible_comments` applies the
-    comment part in its query); everyone else who can see the project sees it."""
+    of a request to publish, and the feedback threads teachers start (with the replies under
+    them; a teacher's reply under a guest's or a student's comment is not process). It is
+    the students' business with their teachers: a family guest sees the work itself, as a
+    parent would (:func:`cbl.feedback.comments.visible_comments` applies the comment part in
+    its query); everyone else who can see the project sees it."""
     return family_child(user, project) is None
 
 

@@ -97,14 +97,17 @@ def test_family_guest_does_not_see_returned_requests_or_teachers_process_comment
     assert db.session.get(PhaseRequest, request.id).response == "Your essential question is still too broad"
     factories.make_comment(project, teacher, "Teacher note: your timeline is slipping", kind="suggestion")
     praise = factories.make_comment(project, school["partner"], "Lovely barrels", kind="praise")
-    factories.make_comment(project, teacher, "Reply from the teacher under praise", parent=praise)
+    factories.make_comment(project, teacher, "Thank you, we will try a gauge", parent=praise)
+    process = factories.make_comment(project, teacher, "Who checked the sources?", kind="question")
+    factories.make_comment(project, school["maya"], "Sam did, in the library", parent=process)
     family = _family(app, school)
 
     page = _page(family.get(f"/projects/{project.id}"))
     assert "too broad" not in page and "was returned" not in page
     feedback = _page(family.get(f"/projects/{project.id}/feedback"))
-    assert "Lovely barrels" in feedback
-    assert "timeline is slipping" not in feedback and "Reply from the teacher" not in feedback
+    assert "Lovely barrels" in feedback and "Thank you, we will try a gauge" in feedback  # a reply to a guest
+    assert "timeline is slipping" not in feedback and "Who checked the sources" not in feedback
+    assert "Sam did, in the library" not in feedback  # the replies of a teacher's thread go with it
     # A community partner still reads them (the rule is for families only).
     partner = _client(app, school["partner"])
     assert "too broad" in _page(partner.get(f"/projects/{project.id}"))

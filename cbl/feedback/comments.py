@@ -65,15 +65,16 @@ def visible_comments(user: User | None) -> Select:
 
 
 def _not_process_for_family(user: User):
-    """Teachers' feedback to the team, and the replies under it, is the team's process
-    (:func:`cbl.permissions.sees_team_process`): not shown on the projects the guest sees as
-    a student's family."""
+    """A teacher's feedback to the team (a comment a teacher started) and the replies under it
+    are the team's process (:func:`cbl.permissions.sees_team_process`): not shown on the
+    projects the guest sees as a student's family. A teacher's reply under someone else's
+    comment (a parent's question, say) is not process and stays."""
     teachers = select(User.id).where(User.role == Role.TEACHER)
     parent = aliased(Comment)
-    under_teacher = select(parent.id).where(parent.author_id.in_(teachers))
+    teacher_threads = select(parent.id).where(parent.parent_id.is_(None), parent.author_id.in_(teachers))
     return or_(Comment.project_id.not_in(family_project_ids(user)),
-               and_(or_(Comment.author_id.is_(None), Comment.author_id.not_in(teachers)),
-                    or_(Comment.parent_id.is_(None), Comment.parent_id.not_in(under_teacher))))
+               and_(Comment.parent_id.is_(None), or_(Comment.author_id.is_(None), Comment.author_id.not_in(teachers))),
+               Comment.parent_id.not_in(teacher_threads))
 
 
 def can_comment(user: User | None, project: Project) -> bool:
