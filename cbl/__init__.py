@@ -117,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment.goals import views as goal_views  # noqa: F401
     from cbl.assessment.grading import views as grading_views  # noqa: F401
     from cbl.assessment.rubrics import views as rubric_views  # noqa: F401
+    from cbl.assessment.partner import views as partner_rating_views  # noqa: F401
+    from cbl.accounts import school_views  # noqa: F401  (the admin's School settings page)
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

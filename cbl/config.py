@@ -30,6 +30,9 @@ class Defaults:
     # Mail: written to instance/mail/ unless MAIL_SERVER is set (then SMTP).
     MAIL_BACKEND: str | None = None
     MAIL_FROM = "CBL Tracker <no-reply@localhost>"
+    # The school's name in mail to families and partners (an admin's "School settings" page
+    # overrides it, and the mail sender too: cbl/school.py).
+    SCHOOL_NAME = ""
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587
     MAIL_USE_TLS = True

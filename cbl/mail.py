@@ -12,11 +12,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from cbl.school import mail_sender
+
 
 def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     """Send a plain-text message to one address with the configured backend."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    message["From"] = mail_sender()
     message["To"] = to
     message["Subject"] = subject
     # 8bit keeps links whole in the .eml files a newcomer opens (quoted-printable would wrap them).

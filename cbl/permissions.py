@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import abort, g
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import Select, and_, exists, or_, select
 
@@ -309,6 +310,74 @@ def person_name(user: User | None) -> str:
     return user.display_name
 
 
+# --- family guests (a student's family, invited by the student) ------------------------------
+
+def family_project_ids(user: User) -> Select:
+    """Projects the guest sees as a student's family (an active grant naming the student)."""
+    return active_partner_project_ids(user).where(ProjectPartner.family_of_id.is_not(None))
+
+
+def family_child(user: User | None, project: Project) -> User | None:
+    """The student whose family ``user`` is, on this project; None for anyone else (partners
+    included). Cached for the request: templates ask more than once."""
+    if _is_anonymous(user) or user.role is not Role.PARTNER:
+        return None
+    cache = g.setdefault("family_child", {})
+    key = (user.id, project.id)
+    if key not in cache:
+        grant = db.session.scalar(select(ProjectPartner).where(
+            ProjectPartner.project_id == project.id, ProjectPartner.user_id == user.id,
+            ProjectPartner.family_of_id.is_not(None), ProjectPartner.revoked_at.is_(None),
+            ProjectPartner.expires_at > utcnow()))
+        cache[key] = grant.family_of if grant is not None else None
+    return cache[key]
+
+
+def sees_team_process(user: User | None, project: Project) -> bool:
+    """Whether the visitor sees the team's process with its teachers. Process is: the team's
+    requests to change phase with their notes and the teacher's answers (a returned request
+    and its reason above all), the reasons written in the phase history, the teacher's review
+    of a request to publish, and the feedback threads teachers start (with the replies under
+    them; a teacher's reply under a guest's or a student's comment is not process). It is
+    the students' business with their teachers: a family guest sees the work itself, as a
+    parent would (:func:`cbl.feedback.comments.visible_comments` applies the comment part in
+    its query); everyone else who can see the project sees it."""
+    return family_child(user, project) is None
+
+
+def can_rate_as_partner(user: User | None, project: Project) -> bool:
+    """An invited partner with active access to the project may rate it (when the challenge
+    asks for it); a family guest is never offered a rating."""
+    if _is_anonymous(user) or user.role is not Role.PARTNER:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        ProjectPartner.project_id == project.id, ProjectPartner.user_id == user.id,
+        ProjectPartner.family_of_id.is_(None), ProjectPartner.revoked_at.is_(None),
+        ProjectPartner.expires_at > utcnow()))))
+
+
+def guest_label(user: User | None) -> str:
+    """How the school lists a guest: "Maya Chen's family" for a student's family (by the
+    student's full name, for teachers and admins), otherwise the guest's own name. One
+    query per guest and request."""
+    if user is None:
+        return ""
+    if user.role is not Role.PARTNER:
+        return person_name(user)
+    cache = g.setdefault("guest_labels", {})
+    if user.id not in cache:
+        child = db.session.scalar(select(User).join(ProjectPartner, ProjectPartner.family_of_id == User.id)
+                                  .where(ProjectPartner.user_id == user.id).order_by(ProjectPartner.id.desc())
+                                  .limit(1))
+        cache[user.id] = family_label(child) if child is not None else user.display_name
+    return cache[user.id]
+
+
+def family_label(student: User) -> str:
+    """ "Maya Chen's family", in the visitor's language."""
+    return gettext("%(name)s's family", name=student.display_name)
+
+
 def register_template_helpers(app) -> None:
     """Expose the predicates to templates so controls hide by the same rules."""
     app.jinja_env.globals.update(
@@ -319,5 +388,10 @@ def register_template_helpers(app) -> None:
         can_decide_phase=can_decide_phase,
         can_form_team=can_form_team,
         can_edit_entry=can_edit_entry,
+        family_child=family_child,
+        sees_team_process=sees_team_process,
+        can_rate_as_partner=can_rate_as_partner,
+        guest_label=guest_label,
+        family_label=family_label,
     )
 

@@ -44,7 +44,8 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "assessment.rubric_challenge": "teacher",
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
-         "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner"}
+         "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
+         "assessment.partner_questions": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
              "feedback.accept")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from cbl.assessment.grading import services as grading
 from cbl.assessment.grading import queries as grading_queries
 from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus
+from cbl.assessment.partner.models import PartnerRating
 from cbl.audit import Action, AuditEvent
 from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.errors import Forbidden, NotFound, ValidationFailed
@@ -327,17 +328,16 @@ def test_partners_see_no_assessment_but_rate_when_asked(app, school):
     factories.attach_grading_rubric(school["challenge"], school["rubric"], partner_rating=True)
     assert "Rate this project" in _text(guest.get(f"/projects/{p1.id}"))
     form = guest.get(f"/projects/{p1.id}/rating")
-    assert form.status_code == 200 and "Research at Advanced" in _text(form)
-    assert "Proficient" in _text(form) and "Solid" not in _text(form)
-    data = {"version": "0", "rubric_id": str(school["rubric"].id), "overall_comment": "Great interviews",
-            **_levels(school["rubric"], "Advanced", None)}
+    # The partner's short questions (tests/test_partner_rating.py), not the teacher's rubric.
+    assert form.status_code == 200 and "Did the team understand the problem?" in _text(form)
+    assert "Research at Advanced" not in _text(form) and "Solid" not in _text(form)
+    data = {"answer_0": "2", "comment": "Great interviews"}
     assert guest.post(f"/projects/{p1.id}/rating", data=data).status_code == 302
-    rating = db.session.scalar(select(Assessment).where(Assessment.kind == AssessmentKind.PARTNER))
-    assert rating.assessor_id == partner.id and rating.student_id is None and rating.project_id == p1.id
-    assert guest.get(f"/assessments/{rating.id}").status_code == 200  # their own form, nothing else
+    rating = db.session.scalar(select(PartnerRating))
+    assert rating.partner_id == partner.id and rating.project_id == p1.id
     assert guest.get(f"/assessments/{released.id}").status_code == 404
-    page = _text(client_as(app, school["teacher"]).get(f"/projects/{p1.id}/grade"))
-    assert "Partner rating by Jordan Kim" in page and "Great interviews" in page
+    page = _text(client_as(app, school["teacher"]).get(f"/projects/{p1.id}/partner-ratings"))
+    assert "Jordan Kim" in page and "Great interviews" in page
     other_project = school["p2"]
     assert guest.get(f"/projects/{other_project.id}/rating").status_code == 404
 
@@ -489,14 +489,12 @@ def test_students_never_read_partner_ratings_and_an_empty_rating_is_refused(app,
     p1 = school["p1"]
     factories.attach_grading_rubric(school["challenge"], school["rubric"], partner_rating=True)
     guest = client_as(app, school["partner"])
-    empty = {"version": "0", "rubric_id": str(school["rubric"].id), "overall_comment": " ",
-             **_levels(school["rubric"], None, None)}
+    empty = {"comment": " "}
     assert guest.post(f"/projects/{p1.id}/rating", data=empty).status_code == 400
-    data = {**empty, "overall_comment": "An outsider's words", **_levels(school["rubric"], "Advanced", None)}
+    data = {"comment": "An outsider's words", "answer_1": "0"}
     assert guest.post(f"/projects/{p1.id}/rating", data=data).status_code == 302
-    rating = db.session.scalar(select(Assessment).where(Assessment.kind == AssessmentKind.PARTNER))
     student = client_as(app, school["ana"])
-    assert student.get(f"/assessments/{rating.id}").status_code == 404
+    assert student.get(f"/projects/{p1.id}/partner-ratings").status_code == 403
     assert "An outsider's words" not in _text(student.get("/assessments"))
 
 

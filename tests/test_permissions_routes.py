@@ -95,6 +95,7 @@ EXPECTED: dict[str, dict] = {
     "admin.users": ADMIN_ONLY,
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
+    "admin.school_settings": ADMIN_ONLY,
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
@@ -237,6 +238,9 @@ EXPECTED: dict[str, dict] = {
     "assessment.rubric_edit": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
     "assessment.rubric_delete": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
     "assessment.rubric_challenge": MANAGE_CLASS,
+    # the partner rating's questions (the class's teachers) and the ratings (its teachers read them)
+    "assessment.partner_questions": MANAGE_CLASS,
+    "assessment.partner_ratings": DECIDE_PHASE,
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, delete, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from cbl import audit
 from cbl.accounts.models import Role, User
@@ -22,8 +22,8 @@ from cbl.feedback.models import Comment, CommentKind, CommentStatus
 from cbl.markdown import render_markdown
 from cbl.notifications.models import Notification, NotificationKind
 from cbl.notifications.services import notify, site_path
-from cbl.permissions import (is_team_member, is_teacher_of, taught_classroom_ids, visible_entries,
-                             visible_projects)
+from cbl.permissions import (family_project_ids, is_team_member, is_teacher_of, taught_classroom_ids,
+                             visible_entries, visible_projects)
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
 from cbl.teams.models import ClassroomTeacher, Team, TeamMember
@@ -48,12 +48,33 @@ def visible_comments(user: User | None) -> Select:
                            .where(Team.classroom_id.in_(taught_classroom_ids(user))))
         waiting_for_me = or_(waiting_for_me, Comment.project_id.in_(taught_projects))
     hidden = select(Comment.id).where(Comment.status == CommentStatus.HIDDEN).scalar_subquery()
-    return stmt.where(
+    readable = or_(Comment.status == CommentStatus.VISIBLE,
+                   and_(Comment.status == CommentStatus.PENDING, waiting_for_me))
+    if user.role is Role.PARTNER:
+        # A guest whose comment a teacher hid is told it was not published (on their own comment only).
+        readable = or_(readable, and_(Comment.status == CommentStatus.HIDDEN, Comment.author_id == user.id))
+    stmt = stmt.where(
         Comment.project_id.in_(projects),
         or_(Comment.entry_id.is_(None), Comment.entry_id.in_(entries)),
-        or_(Comment.status == CommentStatus.VISIBLE, and_(Comment.status == CommentStatus.PENDING, waiting_for_me)),
+        readable,
         or_(Comment.parent_id.is_(None), Comment.parent_id.not_in(hidden)),  # a hidden comment takes its replies
     )
+    if user.role is Role.PARTNER:
+        stmt = stmt.where(_not_process_for_family(user))
+    return stmt
+
+
+def _not_process_for_family(user: User):
+    """A teacher's feedback to the team (a comment a teacher started) and the replies under it
+    are the team's process (:func:`cbl.permissions.sees_team_process`): not shown on the
+    projects the guest sees as a student's family. A teacher's reply under someone else's
+    comment (a parent's question, say) is not process and stays."""
+    teachers = select(User.id).where(User.role == Role.TEACHER)
+    parent = aliased(Comment)
+    teacher_threads = select(parent.id).where(parent.parent_id.is_(None), parent.author_id.in_(teachers))
+    return or_(Comment.project_id.not_in(family_project_ids(user)),
+               and_(Comment.parent_id.is_(None), or_(Comment.author_id.is_(None), Comment.author_id.not_in(teachers))),
+               Comment.parent_id.not_in(teacher_threads))
 
 
 def can_comment(user: User | None, project: Project) -> bool:

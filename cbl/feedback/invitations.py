@@ -21,6 +21,7 @@ from cbl.mail import send_mail
 from cbl.notifications.models import NotificationKind
 from cbl.notifications.services import notify
 from cbl.permissions import is_team_member, is_teacher_of
+from cbl.school import school_name
 from cbl.projects.models import Project, ProjectPartner
 from cbl.teams.models import Classroom, ClassroomTeacher, Team
 
@@ -93,21 +94,53 @@ def invite(acting: User, project: Project, email: str, message: str, project_ids
     return invitation
 
 
+def teacher_names(classroom_id: int) -> str:
+    """The class's teachers, by name, as an invitation names them ("Ana Rivera, Tom Lee")."""
+    return ", ".join(db.session.scalars(select(User.display_name).join(
+        ClassroomTeacher, ClassroomTeacher.user_id == User.id).where(ClassroomTeacher.classroom_id == classroom_id)
+        .order_by(User.display_name)))
+
+
+def inviter_name(invitation: Invitation) -> str:
+    """Who invites, as the guest reads it: a student by first name (as everywhere outsiders read
+    about students), a teacher by full name."""
+    inviter = invitation.invited_by
+    if inviter is None:
+        return _("A teacher")
+    return inviter.first_name if inviter.role is Role.STUDENT else inviter.display_name
+
+
 def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
+    """The invitation mail names the school, the class and its teacher, so that a cautious
+    parent can tell it from phishing; it comes from the school's sender (cbl/school.py)."""
     link = url_for("feedback.accept", token=token, _external=True)
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
-    # A student is named by first name, as everywhere outsiders read about students.
-    name = acting.first_name if acting.role is Role.STUDENT else acting.display_name
-    if invitation.kind is InvitationKind.FAMILY:
-        intro = _("%(name)s invites you to see their school project and respond to it (class %(school)s):",
-                  name=name, school=invitation.classroom.name)
+    name = inviter_name(invitation)
+    school = school_name()
+    where = school or invitation.classroom.name
+    teachers = teacher_names(invitation.classroom_id) or "?"
+    if school:
+        about = _("%(school)s, class %(classroom)s, teacher: %(teachers)s.", school=school,
+                  classroom=invitation.classroom.name, teachers=teachers)
     else:
-        intro = _("%(name)s invites you to see and respond to the work of students at %(school)s:",
-                  name=name, school=invitation.classroom.name)
+        about = _("Class %(classroom)s, teacher: %(teachers)s.", classroom=invitation.classroom.name,
+                  teachers=teachers)
+    if invitation.kind is InvitationKind.FAMILY:
+        subject = _("%(name)s invites you to see their school project (%(school)s)", name=name, school=where)
+        intro = _("%(name)s invites you to see their school project and respond to it, as their family.",
+                  name=name)
+    else:
+        subject = _("An invitation to see students' work at %(school)s", school=where)
+        intro = _("%(name)s invites you to see and respond to the work of students at %(school)s.", name=name,
+                  school=where)
+    intro = f"{intro}\n{about}"
     body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
              "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
              until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
-    send_mail(invitation.email, _("An invitation to see students' work on CBL Tracker"), body)
+    body += "\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio. Not expecting "
+                           "this? Ask %(teachers)s or the school before you open the link.", school=where,
+                           teachers=teachers) + "\n"
+    send_mail(invitation.email, subject, body)
 
 
 def find_by_token(token: str) -> Invitation:
@@ -157,10 +190,15 @@ def _accept(invitation: Invitation, user: User) -> User:
         grant = db.session.scalar(select(ProjectPartner).where(
             ProjectPartner.project_id == project.id, ProjectPartner.user_id == user.id))
         if grant is None:
-            db.session.add(ProjectPartner(project_id=project.id, user_id=user.id,
-                                          granted_by_id=invitation.invited_by_id, expires_at=until))
+            grant = ProjectPartner(project_id=project.id, user_id=user.id,
+                                   granted_by_id=invitation.invited_by_id, expires_at=until)
+            db.session.add(grant)
         else:
             grant.revoked_at, grant.expires_at = None, max(grant.expires_at, until)
+        # A family invitation makes its guest the inviting student's family on these projects;
+        # a partner's invitation never turns a family grant back into a partner's.
+        if invitation.kind is InvitationKind.FAMILY and invitation.invited_by_id is not None:
+            grant.family_of_id = invitation.invited_by_id
     invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
     first = invitation.projects[0] if invitation.projects else None
     notify([invitation.invited_by_id], NotificationKind.INVITATION_ACCEPTED, actor_id=user.id,

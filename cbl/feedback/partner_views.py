@@ -53,9 +53,10 @@ def _partner_home(*, user: User, projects: list[Project], **_known) -> dict:
     """News per project for the partner's dashboard: four queries, whatever the numbers."""
     ids = [p.id for p in projects]
     if not ids:
-        return {"news": {}}
+        return {"news": {}, "family": {}}
     grants = {g.project_id: g for g in db.session.scalars(select(ProjectPartner).where(
-        ProjectPartner.user_id == user.id, ProjectPartner.project_id.in_(ids)))}
+        ProjectPartner.user_id == user.id, ProjectPartner.project_id.in_(ids))
+        .options(joinedload(ProjectPartner.family_of)))}
     news = {pid: News(first_visit=grants[pid].last_visited_at is None, expires_at=grants[pid].expires_at)
             for pid in ids if pid in grants}
     entries = visible_entries(user).join(ProjectPartner, _grant_join(Entry.project_id, user)) \
@@ -71,7 +72,8 @@ def _partner_home(*, user: User, projects: list[Project], **_known) -> dict:
         .where(PhaseChange.project_id.in_(ids), _since(PhaseChange.at)).group_by(PhaseChange.project_id)
     for project_id, count in db.session.execute(changes):
         news[project_id].phase_changes = count
-    return {"news": news}
+    # A family guest's card names their child (the grant says whose family they are).
+    return {"news": news, "family": {pid: g.family_of for pid, g in grants.items() if g.family_of is not None}}
 
 
 @hooks.project_page_extra
@@ -81,7 +83,8 @@ def _project_partners(project: Project, *, member: bool, teacher: bool, **_known
         return {"project_partners": None}
     grants = db.session.scalars(select(ProjectPartner).where(
         ProjectPartner.project_id == project.id, ProjectPartner.revoked_at.is_(None),
-        ProjectPartner.expires_at > utcnow()).options(joinedload(ProjectPartner.user))
+        ProjectPartner.expires_at > utcnow())
+        .options(joinedload(ProjectPartner.user), joinedload(ProjectPartner.family_of))
         .order_by(ProjectPartner.created_at))
     return {"project_partners": list(grants), "may_remove_partners": teacher,
             # as invitations.may_invite, from what the page knows already

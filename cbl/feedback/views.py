@@ -20,6 +20,7 @@ from cbl.permissions import (can_manage_classroom, get_visible, is_teacher_of, r
 from cbl.projects.blueprint import load_project
 from cbl.projects.models import Project
 from cbl.ratelimit import invitation_limits
+from cbl.school import school_name
 from cbl.teams.forms import EmptyForm
 from cbl.teams.models import Classroom, Team
 
@@ -133,7 +134,10 @@ def accept(token: str):
             return redirect(url_for("projects.home"))
     has_account = get_user_by_email(invitation.email) is not None
     return render_template("feedback/accept.html", invitation=invitation, form=form, token=token,
-                           has_account=has_account, empty=EmptyForm()), 400 if request.method == "POST" else 200
+                           has_account=has_account, empty=EmptyForm(), inviter=invitations.inviter_name(invitation),
+                           school=school_name(),
+                           teachers=invitations.teacher_names(invitation.classroom_id),
+                           family=invitation.kind is InvitationKind.FAMILY), 400 if request.method == "POST" else 200
 
 
 @bp.get("/audit")

@@ -263,5 +263,9 @@ class ProjectPartner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the partner last opened the project: their dashboard shows what is new since.
     last_visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set for a family guest: the student who invited them (their child). A family guest sees
+    # the project as a parent would (cbl.permissions.sees_team_process, may_rate_as_partner).
+    family_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    family_of: Mapped["User | None"] = relationship(foreign_keys=[family_of_id])

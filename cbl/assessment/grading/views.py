@@ -7,7 +7,6 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from cbl.accounts.models import Role
 from cbl.accounts.views import _safe_next
 from cbl.assessment.grading import services as grading
 from cbl.assessment.grading import queries as grading_queries
@@ -188,14 +187,12 @@ def _project_panel(project: Project, *, member: bool = False, teacher: bool = Fa
     """The assessing panel of the project page: teachers grade (no query: the grading page
     says when the challenge has no rubric yet); team members assess themselves and their
     teammates when the challenge asks them to, and read their released assessments;
-    partners rate the project when asked (one query for the challenge's settings)."""
+    partners' rating is offered by :mod:`cbl.assessment.partner.views`."""
     if teacher:
         return {"grading_panel": {"teacher": True}}
-    if not current_user.is_authenticated or not (member or current_user.role is Role.PARTNER):
+    if not member:
         return {}
     settings = grading.challenge_settings(project.challenge_id)
-    if not member:
-        return {"grading_panel": {"rate": True}} if grading.voice_on(settings, AssessmentKind.PARTNER) else {}
     return {"grading_panel": {"member": True, "self": grading.voice_on(settings, AssessmentKind.SELF),
                               "peer": grading.voice_on(settings, AssessmentKind.PEER)}}
 

@@ -129,10 +129,3 @@ def peer_evaluate(project_id: int, user_id: int):
     if teammate is None or teammate.id == current_user.id:
         abort(404)
     return _voice(project, AssessmentKind.PEER, teammate)
-
-
-@bp.route("/projects/<int:project_id>/rating", methods=["GET", "POST"])
-@login_required
-def partner_rating(project_id: int):
-    """An invited partner's short rating of the team's project."""
-    return _voice(load_project(project_id), AssessmentKind.PARTNER, None)
