@@ -77,8 +77,10 @@ def test_no_text_field_is_cut_by_the_browser_and_each_carries_its_limit(client, 
 def test_every_page_loads_the_typed_work_script(client, auth, team_project):
     auth.as_user(team_project["student"])
     page = client.get(f"/projects/{team_project['project'].id}/entries/new?kind=note").get_data(as_text=True)
-    assert re.search(r'<script src="/static/js/typed-work.js[^"]*" data-count="\{count\} / \{limit\} characters"',
-                     page)
+    script_tag = re.search(r'<script src="/static/js/typed-work.js"[^>]*>', page).group(0)
+    assert 'data-count="{count} / {limit} characters"' in script_tag
+    assert 'data-over="{count} / {limit} characters: too long to save, please shorten it"' in script_tag
+    assert '<script src="/static/js/once.js" defer>' in page
     script = client.get("/static/js/typed-work.js")
     assert script.status_code == 200 and b"beforeunload" in script.data
     script.close()

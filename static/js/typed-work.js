@@ -10,6 +10,7 @@
   var TEXT = "textarea, input[type=text], input[type=url], input[type=email], input:not([type])";
   var script = document.currentScript;
   var label = (script && script.getAttribute("data-count")) || "{count} / {limit}";
+  var overLabel = (script && script.getAttribute("data-over")) || label;
   var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
   var dirty = new Set();
 
@@ -50,7 +51,7 @@
     var counter = (near || document.getElementById(field.id + "-count")) ? counterFor(field) : null;
     if (counter) {
       counter.hidden = !near;
-      counter.textContent = label.replace("{count}", numbers.format(length))
+      counter.textContent = (over ? overLabel : label).replace("{count}", numbers.format(length))
                                  .replace("{limit}", numbers.format(limit));
       counter.classList.toggle("char-count-over", over);
     }
