@@ -83,14 +83,18 @@ def claim(token: str | None) -> None:
     if not token or len(token) > TOKEN_MAX or user_id is None or not has_request_context():
         return
     token_hash = _hash(token)
-    previous = db.session.scalar(select(FormSubmission).where(
-        FormSubmission.user_id == user_id, FormSubmission.token_hash == token_hash))
+    previous = _find(user_id, token_hash)
     if previous is not None:
         raise AlreadySaved(previous.url, user_id, token_hash)
     db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP))
     row = FormSubmission(user_id=user_id, token_hash=token_hash)
     db.session.add(row)
     g.once_claim = (row, user_id, token_hash)
+
+
+def _find(user_id: int, token_hash: str) -> FormSubmission | None:
+    return db.session.scalar(select(FormSubmission).where(
+        FormSubmission.user_id == user_id, FormSubmission.token_hash == token_hash))
 
 
 def _settle(response):

@@ -221,3 +221,21 @@ def test_old_tokens_are_pruned_when_a_new_form_is_saved(app, school):
         claim("a-new-token")
         db.session.commit()
         assert [row.url for row in db.session.scalars(select(FormSubmission))] == [None]
+
+
+def test_two_identical_posts_at_once_make_one_object(client, auth, school, monkeypatch):
+    """The second of two simultaneous posts does not see the first's claim when it checks
+    (the first has not committed yet); the unique constraint stops it when it saves."""
+    from cbl import once
+
+    auth.as_user(school["teacher"])
+    url = f"/classes/{school['classroom'].id}/challenges/new"
+    _target, token = _shown_form(client, url, url)
+    data = {"title": "Energy", "big_idea": "E", "size": "mini", **PROMPTS, **token}
+    first = client.post(url, data=data)
+    projects = _count(Project)
+    monkeypatch.setattr(once, "_find", lambda user_id, token_hash: None)  # as if it came at the same time
+    second = client.post(url, data=data)
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert _count(Challenge) == 2 and _count(Project) == projects
+    assert ALREADY in client.get(second.headers["Location"]).get_data(as_text=True)
