@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from flask import Flask, flash, g, has_request_context, redirect, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, inspect, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, event, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.extensions import db
@@ -98,17 +98,21 @@ def _find(user_id: int, token_hash: str) -> FormSubmission | None:
 
 
 def _settle(response):
-    """After the view: a redirect means the form's object was saved (the claim was committed
-    with it) and the row learns the address; any other answer gives the claim up."""
+    """After the view: a redirect after the request's transaction was committed means the
+    form's object was saved (the claim with it), and the row learns the address; otherwise
+    nothing was made and the claim is given up."""
     claimed = g.pop("once_claim", None)
     if claimed is None:
         return response
     row = claimed[0]
     state = inspect(row)
-    if state.pending:  # nothing was saved: the claim is given up
-        db.session.expunge(row)
-        return response
     if state.transient:  # rolled back
+        return response
+    if not g.pop("once_committed", False):
+        if state.pending:
+            db.session.expunge(row)
+        else:  # flushed, not committed: gone with the transaction, or deleted with any later commit
+            db.session.delete(row)
         return response
     if 300 <= response.status_code < 400 and response.location:
         try:
@@ -117,6 +121,12 @@ def _settle(response):
         except Exception:  # the object is saved; a re-send then waits, then goes home
             db.session.rollback()
     return response
+
+
+def _committed(session) -> None:
+    """Note that the request's own transaction (holding the claim) was committed."""
+    if has_request_context() and "once_claim" in g and session is db.session():
+        g.once_committed = True
 
 
 def _lookup_url(user_id: int, token_hash: str) -> str | None:
@@ -139,6 +149,8 @@ def _answer_already_saved(url: str | None):
 def register(app: Flask) -> None:
     """Settle claims after each view and answer re-sent forms."""
     app.after_request(_settle)
+    if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "after_commit", _committed)
     app.jinja_env.globals["once_field"] = once_field
 
     @app.errorhandler(AlreadySaved)

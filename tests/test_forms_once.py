@@ -4,6 +4,7 @@ made, and says so; two forms shown separately make two objects; another person's
 does not count for them."""
 
 import html
+import io
 import re
 from datetime import timedelta
 
@@ -18,7 +19,8 @@ from cbl.extensions import db
 from cbl.feedback.models import Comment, Invitation
 from cbl.once import FormSubmission, claim
 from cbl.portfolio.models import Entry
-from cbl.projects.models import Activity, CandidateQuestion, Challenge, GuidingQuestion, Phase, Project
+from cbl.projects.models import (Activity, CandidateQuestion, Challenge, GuidingQuestion, Phase, PhaseChange,
+                                 Project)
 from cbl.teams.models import Classroom, Enrolment, Team, TeamMember
 from tests import factories
 
@@ -239,3 +241,61 @@ def test_two_identical_posts_at_once_make_one_object(client, auth, school, monke
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
     assert _count(Challenge) == 2 and _count(Project) == projects
     assert ALREADY in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_resent_move_on_moves_the_project_one_phase_only(client, auth, school):
+    """In a class where teams advance by themselves, "Move on" sent twice moved two phases."""
+    school["classroom"].teams_advance_freely = True
+    project = school["project"]
+    project.phase = Phase.ENGAGE
+    db.session.commit()
+    auth.as_user(school["student"])
+    target, token = _shown_form(client, f"/projects/{project.id}", f"/projects/{project.id}/phase/request")
+    first = client.post(target, data={"note": "", **token})
+    again = client.post(target, data={"note": "", **token})
+    assert again.headers["Location"] == first.headers["Location"]
+    db.session.commit()
+    assert db.session.get(Project, project.id).phase is Phase.INVESTIGATE
+    assert _count(PhaseChange) == 1
+
+
+def test_a_resent_step_back_steps_back_once(client, auth, school):
+    project = school["project"]
+    project.phase = Phase.ACT
+    db.session.commit()
+    auth.as_user(school["student"])
+    target, token = _shown_form(client, f"/projects/{project.id}?phase=act", f"/projects/{project.id}/phase/back")
+    data = {"to_phase": "investigate", "reason": "We need more data.", **token}
+    client.post(target, data=data)
+    client.post(target, data={**data, "to_phase": "engage"})  # the same form, changed after "Back"
+    db.session.commit()
+    assert db.session.get(Project, project.id).phase is Phase.INVESTIGATE
+
+
+def test_a_resent_framework_import_makes_one_framework(client, auth, school):
+    from cbl.competencies.models import CompetencyFramework
+
+    auth.as_user(school["admin"])
+    target, token = _shown_form(client, "/competencies/import", "/competencies/import")
+    csv = b"code,short_name,description,parent_code\nA,Alpha,The first,\n"
+
+    def send():
+        return client.post(target, data={"file": (io.BytesIO(csv), "local.csv"), "format": "auto",
+                                         "title": "Local skills", **token}, content_type="multipart/form-data")
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    assert _count(CompetencyFramework) == 1
+
+
+def test_a_refusal_answered_with_a_redirect_keeps_no_claim(client, auth, school):
+    """A view that refuses with a message and a redirect saved nothing: the token stays usable."""
+    project = school["project"]
+    auth.as_user(school["student"])
+    target, token = _shown_form(client, f"/projects/{project.id}", f"/projects/{project.id}/phase/request")
+    factories.make_request(project, school["student"])  # a teammate asked meanwhile
+    refused = client.post(target, data={"note": "", **token})
+    assert refused.status_code == 302
+    assert "already asked to move on" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert _count(FormSubmission) == 0

@@ -91,7 +91,7 @@ class ActivityForm(OnceForm):
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 
-class PhaseRequestForm(Form):
+class PhaseRequestForm(OnceForm):
     note = TextAreaField(_l("Note for your teacher (optional)"), validators=[Length(max=2000)])
 
 
@@ -104,6 +104,6 @@ class DecisionForm(Form):
             raise ValidationError(_l("Choose approve or return."))
 
 
-class StepBackForm(Form):
+class StepBackForm(OnceForm):
     to_phase = SelectField(_l("Go back to"), choices=[])
     reason = TextAreaField(_l("Why?"), validators=[DataRequired(), Length(max=2000)])
