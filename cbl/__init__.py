@@ -40,11 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from cbl import cli, errors_http, i18n, permissions
+    from cbl import cli, errors_http, i18n, once, permissions
 
     cli.register(app)
     errors_http.register(app)
     i18n.register(app)
+    once.register(app)
     permissions.register_template_helpers(app)
     return app
 

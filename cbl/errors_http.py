@@ -14,8 +14,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("You can see this page, but you may not do that here.")),
         404: (_("Page not found"), _("There is nothing here, or you do not have access to it.")),
         405: (_("Not allowed"), _("That page cannot be used this way.")),
-        413: (_("Too large"), _("What you sent is too large, so nothing was saved. Please go back and send "
-                                 "fewer or smaller files at once.")),
+        413: (_("Too large"), _("What you sent is too large, so nothing was saved. Please go back, make it "
+                                 "smaller and send it again.")),
         429: (_("Too many attempts"), _("This was tried too many times in a short while, so it is paused "
                                          "for now. Please wait and try again later.")),
         500: (_("Something went wrong"), _("We could not finish that. Nothing you had saved before was lost; please try again.")),
@@ -39,6 +39,18 @@ def _audit_refused_partner(code: int) -> None:
                              detail=f"{code} {request.method} {request.path}")
     except Exception:  # the error page must show even when the log cannot be written
         current_app.logger.exception("Could not write the audit event")
+
+
+def _too_large_message() -> str:
+    """Say what was too large: a form that carries only text (or whose files fit within the
+    request limit) had a text too long for any field; otherwise the files were too large."""
+    files_possible = (request.mimetype == "multipart/form-data"
+                      and (request.content_length or 0) > (current_app.config.get("MAX_CONTENT_LENGTH") or 0))
+    if files_possible:
+        return _("The files you sent are too large together, so nothing was saved. Please go back and send "
+                 "fewer or smaller files at once.")
+    return _("The text you sent is far too long, so nothing was saved. Please go back (your browser keeps "
+             "what you typed in the form), shorten it or split it into several entries, and save again.")
 
 
 def render_error(code: int, detail: str | None = None):
@@ -68,6 +80,10 @@ def register(app: Flask) -> None:
     def csrf_error(err: CSRFError):
         return render_error(400, _("This form had expired or came from another site. "
                                    "Please go back, reload the page and send it again."))
+
+    @app.errorhandler(413)
+    def too_large(err: HTTPException):
+        return render_error(413, _too_large_message())
 
     @app.errorhandler(429)
     def too_many_requests(err: HTTPException):

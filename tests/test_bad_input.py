@@ -87,5 +87,5 @@ def test_oversize_request_gets_a_clear_413(app, client):
     response = client.post(f"/projects/{project_id}/elements/analysis",
                            data={"body": "x" * (2 * 1024 * 1024), "version": "0"})
     assert response.status_code == 413
-    assert "too large" in response.get_data(as_text=True)
+    assert "The text you sent is far too long" in response.get_data(as_text=True)  # no file in it
     assert db.session.query(ProjectElement).filter_by(key=ElementKey.ANALYSIS).count() == 0

@@ -138,9 +138,9 @@ INVALID = {
     "not a number": (lambda s: dict(levels=(("Beginning", "one"), ("Developing", "2"), ("Proficient", "3"),
                                             ("Advanced", "4"))),
                      "Give the points as a number", "Questions at Developing"),
-    "oversize title": (lambda s: dict(title="T" * 201), "Keep it to 200 characters.", "T" * 201),
+    "oversize title": (lambda s: dict(title="T" * 201), "At most 200 characters — this has 201.", "T" * 201),
     "oversize descriptor": (lambda s: dict(criteria=[("Asks", s["codes"]["CT"], ["d" * 2001, "x", "y", "z"])]),
-                            "Keep it to 2000 characters.", "d" * 2001),
+                            "At most 2,000 characters — this has 2,001.", "d" * 2001),
     "no criteria": (lambda s: dict(criteria=[("", None, ["", "", "", ""])]), "Add at least one criterion.",
                     "Water rubric"),
 }

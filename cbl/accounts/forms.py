@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 
 
 def password_length(form, field) -> None:
@@ -42,7 +42,7 @@ class PasswordChangeForm(Form):
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 
 
-class CreateUserForm(Form):
+class CreateUserForm(OnceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=choices([("teacher", _l("Teacher")), ("student", _l("Student")),

@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
 from cbl.competencies.interchange_parse import MAX_BYTES, MAX_ITEMS, TITLE_MAX
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 
 FORMAT_CHOICES = choices([
     ("auto", _l("Recognise it from the file")),
@@ -15,7 +15,7 @@ FORMAT_CHOICES = choices([
 ])
 
 
-class ImportForm(Form):
+class ImportForm(OnceForm):
     file = FileField(_l("Framework file"), validators=[FileRequired(_l("Choose a file to import."))],
                      render_kw={"accept": ".json,.csv,application/json,text/csv"},
                      description=_l("A CASE package (.json) or a CSV file in UTF-8, up to %(mb)d MB and "

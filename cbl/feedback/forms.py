@@ -5,11 +5,11 @@ from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectFi
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from cbl.accounts.forms import password_length
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 from cbl.teams.forms import MultiCheckboxField
 
 
-class InviteForm(Form):
+class InviteForm(OnceForm):
     email = EmailField(_l("Their email address"), validators=[DataRequired(), Email(check_deliverability=False),
                                                                Length(max=254)])
     message = TextAreaField(_l("A personal message (optional)"), validators=[Length(max=2000)],
@@ -27,7 +27,7 @@ class AcceptForm(Form):
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
 
 
-class CommentForm(Form):
+class CommentForm(OnceForm):
     kind = RadioField(_l("What kind of feedback?"), choices=choices([
         ("question", _l("A question")), ("suggestion", _l("A suggestion")), ("praise", _l("Praise"))]),
         validators=[DataRequired(_l("Choose what kind of feedback this is."))])
@@ -38,7 +38,7 @@ class CommentForm(Form):
     next = HiddenField()
 
 
-class ReplyForm(Form):
+class ReplyForm(OnceForm):
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write your reply first.")), Length(max=5000)])
     next = HiddenField()
 

@@ -6,7 +6,7 @@ from wtforms import FieldList, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 from cbl.projects.forms import MAX_VERSION, TEXT_LIMIT, web_address, with_scheme
 from cbl.portfolio.models import Visibility
 from cbl.teams.forms import MultiCheckboxField
@@ -37,7 +37,7 @@ class PhotoForm(Form):
             raise ValidationError(_l("Describe this photo: people using screen readers rely on it."))
 
 
-class EntryForm(Form):
+class EntryForm(OnceForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[Length(max=TEXT_LIMIT)],
                          description=_l("Markdown works: **bold**, *italic*, lists, [links](https://…)."))

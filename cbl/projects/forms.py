@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 from cbl.projects.defaults import PRIORITY_LABELS, REFLECTION_PROMPTS, SIZE_LABELS
 from cbl.projects.models import Phase
 from cbl.teams.forms import MultiCheckboxField
@@ -30,7 +30,7 @@ def web_address(form, field) -> None:
         raise ValidationError(_l("Give a web address that starts with http:// or https://."))
 
 
-class ChallengeForm(Form):
+class ChallengeForm(OnceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)],
                         description=_l("A short name for the challenge, for example “Water in our neighbourhood”."))
     big_idea = StringField(_l("Big idea"), validators=[DataRequired(), Length(max=200)],
@@ -56,11 +56,11 @@ class ElementForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_VERSION)])
 
 
-class CandidateForm(Form):
+class CandidateForm(OnceForm):
     text = StringField(_l("A question worth asking"), validators=[DataRequired(), Length(max=500)])
 
 
-class GuidingQuestionForm(Form):
+class GuidingQuestionForm(OnceForm):
     text = StringField(_l("What do you need to learn?"), validators=[DataRequired(), Length(max=500)])
 
 
@@ -80,7 +80,7 @@ class QuestionEditForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_VERSION)])
 
 
-class ActivityForm(Form):
+class ActivityForm(OnceForm):
     kind = RadioField(_l("Kind"), choices=choices([("activity", _l("Activity (lesson, experiment, interview, survey…)")),
                                                     ("resource", _l("Resource (book, website, data set, expert…)"))]),
                       default="activity")
@@ -91,7 +91,7 @@ class ActivityForm(Form):
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 
-class PhaseRequestForm(Form):
+class PhaseRequestForm(OnceForm):
     note = TextAreaField(_l("Note for your teacher (optional)"), validators=[Length(max=2000)])
 
 
@@ -104,6 +104,6 @@ class DecisionForm(Form):
             raise ValidationError(_l("Choose approve or return."))
 
 
-class StepBackForm(Form):
+class StepBackForm(OnceForm):
     to_phase = SelectField(_l("Go back to"), choices=[])
     reason = TextAreaField(_l("Why?"), validators=[DataRequired(), Length(max=2000)])

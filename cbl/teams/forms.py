@@ -5,10 +5,10 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cbl.formtools import EmptyForm, Form  # noqa: F401  (EmptyForm is used from here by other areas)
+from cbl.formtools import EmptyForm, Form, OnceForm  # noqa: F401  (EmptyForm is used from here by other areas)
 
 
-class ClassroomForm(Form):
+class ClassroomForm(OnceForm):
     name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example “Grade 8 Science”."))
     term = StringField(_l("Term"), validators=[Length(max=60)], description=_l("For example “Fall 2026”."))
@@ -37,11 +37,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TeamForm(Form):
+class TeamForm(OnceForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
                                  description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
 
 
-class StudentTeamForm(Form):
+class StudentTeamForm(OnceForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])

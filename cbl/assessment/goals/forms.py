@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from cbl.assessment.goals.services import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from cbl.assessment.models import GoalStatus
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, OnceForm, choices
 
 MAX_ID = 2**31 - 1
 MARKDOWN_HINT = _l("Markdown works: **bold**, *italics*, lists, links.")
@@ -14,7 +14,7 @@ STATUS_LABELS = {GoalStatus.ACTIVE: _l("Working on it"), GoalStatus.ACHIEVED: _l
                  GoalStatus.SET_ASIDE: _l("Set aside")}
 
 
-class GoalForm(Form):
+class GoalForm(OnceForm):
     title = StringField(_l("Your goal"), validators=[DataRequired(_l("Name your goal.")), Length(max=TITLE_MAX)],
                         description=_l("What you want to get better at, in a few words — for example "
                                        "“Speak up in team meetings”."))
@@ -43,7 +43,7 @@ class EvidenceForm(Form):
                         description=_l("Your entries and your team's entries in this class."))
 
 
-class ProgressForm(Form):
+class ProgressForm(OnceForm):
     """The student's progress note."""
 
     body = TextAreaField(_l("What progress did you make?"),
@@ -52,7 +52,7 @@ class ProgressForm(Form):
                                         "**bold**, *italics*, lists, links."))
 
 
-class GoalCommentForm(Form):
+class GoalCommentForm(OnceForm):
     """A teacher's comment on a student's goal."""
 
     body = TextAreaField(_l("Your comment"),

@@ -18,7 +18,7 @@ from cbl.assessment.rubrics.grid import (CRITERION_TITLE_MAX, DESCRIPTION_MAX, D
                                        MAX_CRITERIA, MAX_LEVELS, TITLE_MAX, CriterionData, LevelData, Problem,
                                        RubricData, format_points)
 from cbl.assessment.rubrics.starter import STARTER_LEVELS
-from cbl.formtools import Form
+from cbl.formtools import Form, OnceForm
 
 # The lists take a few entries beyond the rules, so that a grid one level or row too big is
 # shown with its message instead of being cut short; anything further is not read.
@@ -81,7 +81,7 @@ class CriterionForm(Form):
                 and not any((d.data or "").strip() for d in self.descriptors))
 
 
-class RubricForm(Form):
+class RubricForm(OnceForm):
     title = StringField(_l("Title"), validators=[_length(TITLE_MAX)],
                         description=_l("For example “Water challenge: process and product”."))
     description = TextAreaField(_l("Description (optional)"), validators=[_length(DESCRIPTION_MAX)],

@@ -22,7 +22,7 @@ from cbl.assessment.rubrics.forms import (ChallengeAssessmentForm, RubricForm, b
 from cbl.assessment.rubrics.grid import MAX_CRITERIA, MAX_LEVELS, RubricInvalid, format_points
 from cbl.competencies.queries import list_frameworks, tree
 from cbl.errors import ValidationFailed
-from cbl.formtools import EmptyForm
+from cbl.formtools import EmptyForm, OnceEmptyForm
 from cbl.paging import paginate
 from cbl.permissions import can_manage_classroom, get_visible, role_required, visible_challenges
 from cbl.projects.models import Challenge
@@ -165,7 +165,7 @@ def rubric_edit(rubric_id: int):
 def rubric_copy(rubric_id: int):
     """Copy any rubric of the library into a new one of the visitor's own."""
     rubric = _load(rubric_id)
-    if not EmptyForm().validate_on_submit():
+    if not OnceEmptyForm().validate_on_submit():
         return redirect(url_for("assessment.rubric_detail", rubric_id=rubric.id))
     copy = rubrics.copy_rubric(rubric, current_user)
     flash(_("This is your copy of “%(title)s”: change it as you like.", title=rubric.title), "success")
@@ -192,7 +192,7 @@ def rubric_delete(rubric_id: int):
 @role_required(*READERS)
 def rubric_starter():
     """A rubric of the visitor's own made from the CBL starter rubric, ready to adapt."""
-    if not EmptyForm().validate_on_submit():
+    if not OnceEmptyForm().validate_on_submit():
         return redirect(url_for("assessment.rubric_library"))
     rubric = rubrics.starter_rubric(current_user)
     flash(_("Your copy of the CBL starter rubric is ready: adapt it to your challenge."), "success")
