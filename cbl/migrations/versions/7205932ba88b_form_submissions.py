@@ -1,7 +1,7 @@
 """form submissions
 
 Revision ID: 7205932ba88b
-Revises: c6b27f5b6e76
+Revises: a4f1c2d9e8b7
 Create Date: 2026-12-04 21:02:26.352052
 
 """
@@ -13,7 +13,7 @@ import cbl.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '7205932ba88b'
-down_revision = 'c6b27f5b6e76'
+down_revision = 'a4f1c2d9e8b7'
 branch_labels = None
 depends_on = None
 
