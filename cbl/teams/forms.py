@@ -20,6 +20,8 @@ class ClassroomForm(Form):
     teams_invite_partners = BooleanField(_l("Teams may invite community partners themselves (I am told)"))
     partners_see_full_names = BooleanField(_l("Invited guests see students' full names"),
                                            description=_l("Otherwise they see first names only."))
+    # Shown only after a duplicate-name warning (issue 10, item 11).
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
 
 
 class AdminClassroomForm(ClassroomForm):
@@ -45,3 +47,9 @@ class TeamForm(Form):
 
 class StudentTeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+
+
+class StudentNameForm(Form):
+    """A teacher or admin sets a student's name (names are the school's)."""
+
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])

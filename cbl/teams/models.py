@@ -86,6 +86,8 @@ class Team(db.Model):
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
+    # An archived team leaves the board and the homes; its work stays readable and counts.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     classroom: Mapped[Classroom] = relationship(back_populates="teams")

@@ -1,7 +1,7 @@
 """Class and team use cases."""
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cbl.accounts.models import Role, User
@@ -29,6 +29,22 @@ def create_classroom(teacher: User, name: str, term: str = "", **switches: bool)
     db.session.add(classroom)
     db.session.commit()
     return classroom
+
+
+def same_text(column, value: str):
+    """A case-insensitive comparison of a name column with ``value`` (spaces trimmed)."""
+    return func.lower(column) == (value or "").strip().lower()
+
+
+def classroom_name_taken(teacher: User, name: str, term: str, exclude_id: int | None = None) -> bool:
+    """Whether ``teacher`` already teaches a class of this name in this term (archived ones
+    too): the forms then ask to confirm, since two such classes are easily confused."""
+    stmt = (select(Classroom.id).join(ClassroomTeacher, ClassroomTeacher.classroom_id == Classroom.id)
+            .where(ClassroomTeacher.user_id == teacher.id, same_text(Classroom.name, name),
+                   same_text(Classroom.term, term or "")))
+    if exclude_id is not None:
+        stmt = stmt.where(Classroom.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def list_teachers() -> list[User]:
