@@ -92,6 +92,15 @@ def test_archived_challenge_leaves_board_and_homes_but_stays_readable(client, sc
                                                                      school["teacher"].id)
 
 
+def test_nobody_comments_or_invites_on_an_archived_project(client, school):
+    _as(client, school["teacher"]).post(f"/teams/{school['otters'].id}/archive")
+    student = _as(client.application.test_client(), school["ana"])
+    project_id = school["otters_water"].id
+    assert student.post(f"/projects/{project_id}/feedback", data={"body": "Still here?"}).status_code == 403
+    assert student.get(f"/projects/{project_id}/invite?kind=family").status_code == 403
+    assert "Invite my family" not in _text(student.get(f"/projects/{project_id}"))
+
+
 def test_restore_brings_the_challenge_back_to_the_board(client, school):
     _as(client, school["teacher"])
     client.post(f"/challenges/{school['water'].id}/archive", follow_redirects=True)
