@@ -250,11 +250,18 @@ def test_duplicate_challenge_title_asks_to_confirm(client, school):
     assert len(db.session.scalars(select(Challenge)).all()) == 2
 
 
-def test_renaming_a_team_to_an_archived_teams_name_is_refused_with_a_message(client, school):
+def test_duplicate_team_name_asks_to_confirm_archived_teams_included(client, school):
     _as(client, school["teacher"])
     client.post(f"/teams/{school['otters'].id}/archive", follow_redirects=True)
     response = client.post(f"/classes/{school['classroom'].id}/teams/new", data={"name": "Otters"})
-    assert response.status_code == 400 and "already has a team with that name" in _text(response)
+    assert response.status_code == 200 and "already has a team called" in _text(response)
+    assert 'name="confirm_duplicate"' in _text(response)
+    response = client.post(f"/teams/{school['herons'].id}/edit", data={"name": "OTTERS", "members": [school["cam"].id]})
+    assert response.status_code == 200 and "already has a team called" in _text(response)
+    response = client.post(f"/classes/{school['classroom'].id}/teams/new",
+                           data={"name": "Otters", "confirm_duplicate": "y"})
+    assert response.status_code == 302
+    assert len(db.session.scalars(select(Team).where(Team.name == "Otters")).all()) == 2
 
 
 # --- copying a challenge -------------------------------------------------------------------------

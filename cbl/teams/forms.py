@@ -39,14 +39,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TeamForm(Form):
-    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
-    members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
-                                 description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
-
-
 class StudentTeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    # Shown only after a duplicate-name warning (issue 10, item 11).
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
+
+
+class TeamForm(StudentTeamForm):
+    members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
+                                 description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
 
 
 class StudentNameForm(Form):

@@ -80,8 +80,7 @@ class Enrolment(db.Model):
 
 
 class Team(db.Model):
-    __table_args__ = (UniqueConstraint("classroom_id", "name"),)
-
+    # Two teams may share a name once the teacher confirmed it (issue 10, item 11).
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))

@@ -127,6 +127,21 @@ def remove_student(classroom_id: int, user_id: int):
     return redirect(url_for("teams.classroom", classroom_id=classroom.id))
 
 
+def _duplicate_team_name(form: StudentTeamForm, classroom: Classroom, team: Team | None = None) -> str | None:
+    """The warning for a team name the class already uses, unless confirmed."""
+    if form.confirm_duplicate.data or not services.team_name_taken(classroom.id, form.name.data,
+                                                                   team.id if team else None):
+        return None
+    return _("This class already has a team called “%(name)s”. Tick the box below and save again to keep the "
+             "name anyway, or change it.", name=form.name.data.strip())
+
+
+def _team_form_page(form, classroom: Classroom, team: Team | None, duplicate: str | None):
+    status = 400 if request.method == "POST" and not duplicate else 200
+    return render_template("teams/team_form.html", form=form, classroom=classroom, team=team,
+                           duplicate=duplicate), status
+
+
 def _member_choices(classroom: Classroom):
     return choices((user.id, user.display_name + (f" ({team.name})" if team else ""))
                    for user, team in services.list_roster(classroom))
@@ -142,7 +157,8 @@ def create_team(classroom_id: int):
         return _student_creates_team(classroom)
     form = TeamForm()
     form.members.choices = _member_choices(classroom)
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, classroom)):
         try:
             team = services.create_team(classroom, form.name.data, form.members.data)
         except ValidationFailed as err:
@@ -150,13 +166,13 @@ def create_team(classroom_id: int):
         else:
             flash(_("Team %(name)s created.", name=team.name), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, classroom, None, duplicate)
 
 
 def _student_creates_team(classroom: Classroom):
     form = StudentTeamForm()
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, classroom)):
         try:
             team = services.create_own_team(current_user, classroom, form.name.data)
         except ValidationFailed as err:
@@ -164,8 +180,7 @@ def _student_creates_team(classroom: Classroom):
         else:
             flash(_("You started team %(name)s.", name=team.name), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, classroom, None, duplicate)
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
@@ -178,7 +193,8 @@ def edit_team(team_id: int):
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
         form.members.data = [m.user_id for m in team.memberships]
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, team.classroom, team)):
         try:
             services.update_team(team, form.name.data, form.members.data)
         except ValidationFailed as err:
@@ -186,8 +202,7 @@ def edit_team(team_id: int):
         else:
             flash(_("Team saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
-    return render_template("teams/team_form.html", form=form, classroom=team.classroom, team=team), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, team.classroom, team, duplicate)
 
 
 def _self_forming_team(team_id: int) -> Team:

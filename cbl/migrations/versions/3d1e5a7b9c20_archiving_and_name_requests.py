@@ -1,4 +1,4 @@
-"""archived challenges and teams; students' name change requests
+"""archived challenges and teams, team names may repeat; students' name change requests
 
 Revision ID: 3d1e5a7b9c20
 Revises: c6b27f5b6e76
@@ -21,6 +21,8 @@ def upgrade():
         batch_op.add_column(sa.Column('archived', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.add_column(sa.Column('archived', sa.Boolean(), server_default=sa.false(), nullable=False))
+        # A duplicate team name is a warning the teacher may confirm, no longer a refusal.
+        batch_op.drop_constraint('uq_team_classroom_id', type_='unique')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('requested_name', sa.String(length=120), nullable=True))
 
@@ -29,6 +31,7 @@ def downgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('requested_name')
     with op.batch_alter_table('team', schema=None) as batch_op:
+        batch_op.create_unique_constraint('uq_team_classroom_id', ['classroom_id', 'name'])
         batch_op.drop_column('archived')
     with op.batch_alter_table('challenge', schema=None) as batch_op:
         batch_op.drop_column('archived')
