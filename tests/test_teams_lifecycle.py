@@ -151,9 +151,12 @@ def test_archived_work_still_counts_for_mastery(client, school):
     client.post(f"/teams/{school['otters'].id}/archive", follow_redirects=True)
     client.post(f"/classes/{school['classroom'].id}/archive", follow_redirects=True)
     db.session.expire_all()
+    assert db.session.get(Classroom, school["classroom"].id).archived
     after = mastery.class_mastery(school["teacher"], school["classroom"]).result(school["ana"].id, school["col1"].id)
     assert before is not None and after is not None and after.value == before.value == 3
     assert client.get(f"/classes/{school['classroom'].id}/heatmap").status_code == 200
+    transcript = client.get(f"/classes/{school['classroom'].id}/students/{school['ana'].id}/transcript")
+    assert transcript.status_code == 200 and "Shares the work" in _text(transcript)
 
 
 def test_a_student_or_another_teacher_cannot_archive(client, school):
