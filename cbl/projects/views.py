@@ -62,18 +62,15 @@ def create_challenge(classroom_id: int):
         abort(403)
     form = ChallengeForm()
     duplicate = None
-    if form.validate_on_submit():
-        duplicate = _duplicate_title(form, classroom)
+    if form.validate_on_submit() and not (duplicate := _duplicate_title(form, classroom)):
         try:
-            challenge = None if duplicate else services.create_challenge(classroom, current_user,
-                                                                         **_challenge_fields(form))
+            challenge = services.create_challenge(classroom, current_user, **_challenge_fields(form))
         except ValidationFailed as err:
             getattr(form, err.field or "title").errors = [str(err)]
         else:
-            if challenge is not None:
-                flash(_("Challenge “%(title)s” created: every team of the class has its project.",
-                        title=challenge.title), "success")
-                return redirect(url_for("projects.board", classroom_id=classroom.id))
+            flash(_("Challenge “%(title)s” created: every team of the class has its project.",
+                    title=challenge.title), "success")
+            return redirect(url_for("projects.board", classroom_id=classroom.id))
     return render_template("projects/challenge_form.html", form=form, classroom=classroom, challenge=None,
                            duplicate=duplicate), 400 if request.method == "POST" and not duplicate else 200
 
@@ -97,17 +94,14 @@ def edit_challenge(challenge_id: int):
     if request.method == "GET":
         form.size.data = challenge.size.value
     duplicate = None
-    if form.validate_on_submit():
-        duplicate = _duplicate_title(form, challenge.classroom, challenge)
+    if form.validate_on_submit() and not (duplicate := _duplicate_title(form, challenge.classroom, challenge)):
         try:
-            if not duplicate:
-                services.update_challenge(challenge, **_challenge_fields(form))
+            services.update_challenge(challenge, **_challenge_fields(form))
         except ValidationFailed as err:
             getattr(form, err.field or "title").errors = [str(err)]
         else:
-            if not duplicate:
-                flash(_("Challenge saved."), "success")
-                return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
+            flash(_("Challenge saved."), "success")
+            return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
     return render_template("projects/challenge_form.html", form=form, classroom=challenge.classroom,
                            challenge=challenge, duplicate=duplicate), \
         400 if request.method == "POST" and not duplicate else 200
