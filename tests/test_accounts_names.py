@@ -151,3 +151,32 @@ def test_teachers_still_rename_themselves(app, school):
     partner = factories.make_user(Role.PARTNER, name="Pat Partner")
     _as(app, partner).post("/account", data=_profile("Pat P. Partner"))
     assert _name(partner.id) == ("Pat P. Partner", None)
+
+
+def test_showcase_byline_keeps_the_approved_name_until_a_teacher_approves(app, school):
+    """The incident of the issue: a published story's byline changed the moment a student
+    renamed herself. Now it changes only once her teacher approves."""
+    import html
+
+    from cbl.projects.models import ElementKey
+    from cbl.projects.services import save_element
+
+    maya, teacher = school["maya"], school["teacher"]
+    team = db.session.scalar(select(factories.Team).where(factories.Team.name == "Otters"))
+    project = factories.make_project(team, factories.make_challenge(school["classroom"], title="Rain"))
+    save_element(project, ElementKey.CHALLENGE_STATEMENT, "Water the garden with rain.", 0, maya)
+    factories.make_entry(project, maya, title="Our rainfall poster", visibility="public")
+    _as(app, maya).post(f"/projects/{project.id}/publication/request", data={"note": "Ready"})
+    _as(app, teacher).post(f"/projects/{project.id}/publication/decide", data={"decision": "approve"})
+    public = app.test_client()
+
+    def story() -> str:
+        response = public.get(f"/showcase/{project.id}")
+        assert response.status_code == 200
+        return html.unescape(_text(response))
+
+    assert "Maya" in story()
+    _as(app, maya).post("/account", data=_profile("Zelda Queen"))
+    assert "Zelda" not in story() and "Maya" in story()
+    _as(app, teacher).post(f"/people/{maya.id}/name/approve")
+    assert "Zelda" in story()

@@ -92,6 +92,18 @@ def test_archived_challenge_leaves_board_and_homes_but_stays_readable(client, sc
                                                                      school["teacher"].id)
 
 
+def test_partner_home_leaves_out_archived_projects_which_stay_readable(client, school):
+    partner = factories.make_user(Role.PARTNER, name="Jordan Kim")
+    factories.grant_partner(school["otters_water"], partner)
+    guest = _as(client, partner)
+    assert "Water in our town" in _text(guest.get("/home"))
+    _as(client.application.test_client(), school["teacher"]).post(f"/challenges/{school['water'].id}/archive")
+    assert "Water in our town" not in _text(guest.get("/home"))
+    assert "Water in our town" in _text(guest.get("/archive"))
+    page = guest.get(f"/projects/{school['otters_water'].id}")
+    assert page.status_code == 200 and "This project is archived" in _text(page)
+
+
 def test_nobody_comments_or_invites_on_an_archived_project(client, school):
     _as(client, school["teacher"]).post(f"/teams/{school['otters'].id}/archive")
     student = _as(client.application.test_client(), school["ana"])
