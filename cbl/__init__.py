@@ -109,10 +109,12 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.portfolio import media_views, publish_views, views as portfolio_views  # noqa: F401  (routes register)
     from cbl.portfolio import export_views  # noqa: F401  (routes register)
     from cbl.portfolio.blueprint import bp as portfolio_bp
-    from cbl.projects import element_views, views  # noqa: F401  (routes register on the blueprint)
+    from cbl.projects import element_views, lifecycle_views, views  # noqa: F401  (routes register on the blueprint)
     from cbl.projects.blueprint import bp as projects_bp
     from cbl.teams.views import bp as teams_bp
+    from cbl.teams import name_views  # noqa: F401  (routes register on teams_bp)
     from cbl.assessment import models as _assessment_models  # noqa: F401  (the views modules import it too)
+    from cbl.assessment import lifecycle as _assessment_lifecycle  # noqa: F401  (registers lifecycle hooks)
     # The assessment area's views register on assessment_bp (one import line each):
     from cbl.assessment.mastery import views as mastery_views  # noqa: F401
     from cbl.assessment.goals import views as goal_views  # noqa: F401

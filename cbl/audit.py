@@ -35,6 +35,16 @@ class Action(enum.StrEnum):
     MASTERY_SETTINGS_CHANGED = "mastery_settings"
     ASSESSMENT_RELEASED = "assessment_released"
     ASSESSMENT_CHANGED = "assessment_changed"
+    # Lifecycle of classes, challenges and teams (object_type says which).
+    ARCHIVED = "archived"
+    RESTORED = "restored"
+    DELETED = "deleted"
+    CHALLENGE_COPIED = "challenge_copied"
+    # Names are the school's: a student's request, and who decided it or changed a name.
+    NAME_REQUESTED = "name_requested"
+    NAME_APPROVED = "name_approved"
+    NAME_DECLINED = "name_declined"
+    NAME_CHANGED = "name_changed"
 
 
 class AuditEvent(db.Model):

@@ -235,25 +235,40 @@ def can_manage_classroom(user: User | None, classroom: Classroom) -> bool:
     return user.role is Role.ADMIN or is_teacher_of(user, classroom.id)
 
 
+def is_archived(project: Project) -> bool:
+    """Whether the project's class, challenge or team is archived: it is then read-only
+    for everyone (restoring it makes it editable again)."""
+    return project.challenge.archived or project.team.archived or project.team.classroom.archived
+
+
+def can_change_classroom(user: User | None, classroom: Classroom) -> bool:
+    """Managing a class that is not archived: its settings, teams, challenges and roster.
+    An archived class stays readable; only restoring it is left (:func:`can_manage_classroom`)."""
+    return not classroom.archived and can_manage_classroom(user, classroom)
+
+
 def can_edit_project(user: User | None, project: Project) -> bool:
-    """The team's members and the class's teachers edit elements and questions."""
+    """The team's members and the class's teachers edit elements and questions, unless the
+    project is archived."""
+    if is_archived(project):
+        return False
     return is_team_member(user, project.team_id) or is_teacher_of(user, project.team.classroom_id)
 
 
 def can_request_phase(user: User | None, project: Project) -> bool:
-    """Only the team asks to move on, or steps back."""
-    return is_team_member(user, project.team_id)
+    """Only the team asks to move on, or steps back (not in an archived project)."""
+    return not is_archived(project) and is_team_member(user, project.team_id)
 
 
 def can_decide_phase(user: User | None, project: Project) -> bool:
-    """Only a teacher of the class approves or returns a phase request."""
-    return is_teacher_of(user, project.team.classroom_id)
+    """Only a teacher of the class approves or returns a phase request (not in an archived project)."""
+    return not is_archived(project) and is_teacher_of(user, project.team.classroom_id)
 
 
 def can_edit_entry(user: User | None, entry: Entry) -> bool:
     """The author always; teammates for entries the team can see and the class's teachers,
     except for a reflection, which only its author changes."""
-    if _is_anonymous(user):
+    if _is_anonymous(user) or is_archived(entry.project):
         return False
     if entry.author_id == user.id:
         return True
@@ -266,16 +281,18 @@ def can_edit_entry(user: User | None, entry: Entry) -> bool:
 
 def can_request_publication(user: User | None, project: Project) -> bool:
     """The team asks to publish its story, and may withdraw it at any time."""
-    return is_team_member(user, project.team_id)
+    return not is_archived(project) and is_team_member(user, project.team_id)
 
 
 def can_decide_publication(user: User | None, project: Project) -> bool:
     """A teacher of the class approves, returns or withdraws a publication."""
-    return is_teacher_of(user, project.team.classroom_id)
+    return not is_archived(project) and is_teacher_of(user, project.team.classroom_id)
 
 
 def can_form_team(user: User | None, classroom: Classroom) -> bool:
-    """Teachers form teams; students too where the class lets them."""
+    """Teachers form teams; students too where the class lets them (never in an archived class)."""
+    if classroom.archived:
+        return False
     if can_manage_classroom(user, classroom):
         return True
     if _is_anonymous(user) or user.role is not Role.STUDENT or not classroom.students_form_teams:
@@ -290,6 +307,30 @@ def team_of_student(user: User, classroom_id: int) -> Team | None:
         select(Team).join(TeamMember).where(
             and_(TeamMember.user_id == user.id, Team.classroom_id == classroom_id))
     )
+
+
+def renamable_people(user: User | None) -> Select:
+    """The students whose names ``user`` may set and whose name requests they decide: for
+    admins every student, for teachers the students of the classes they teach, else nobody."""
+    stmt = select(User).where(User.role == Role.STUDENT)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.TEACHER:
+        taught_students = select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user)))
+        return stmt.where(User.id.in_(taught_students))
+    return _nothing(stmt)
+
+
+def can_rename(user: User | None, person: User) -> bool:
+    """Names are the school's: a teacher renames the students of their classes, an admin
+    any student; everyone but students renames themselves (students ask their teacher)."""
+    if _is_anonymous(user) or person is None:
+        return False
+    if person.id == user.id:
+        return user.role is not Role.STUDENT
+    return bool(db.session.scalar(renamable_people(user).with_only_columns(User.id).where(User.id == person.id)))
 
 
 def show_full_names_of(classroom: Classroom) -> None:
@@ -383,6 +424,9 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(
         person_name=person_name,
         can_manage_classroom=can_manage_classroom,
+        can_change_classroom=can_change_classroom,
+        is_archived=is_archived,
+        can_rename=can_rename,
         can_edit_project=can_edit_project,
         can_request_phase=can_request_phase,
         can_decide_phase=can_decide_phase,

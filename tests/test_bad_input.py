@@ -16,7 +16,7 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -28,7 +28,12 @@ PAYLOADS = {
 
 # Who may use each POST route in the world of the route matrix.
 ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "projects.create_challenge": "teacher",
-         "projects.edit_challenge": "teacher", "teams.join_classroom": "student_own",
+         "projects.edit_challenge": "teacher", "projects.copy_challenge": "teacher",
+         "projects.archive_classroom": "teacher", "projects.restore_classroom": "teacher",
+         "projects.delete_classroom": "teacher", "projects.archive_challenge": "teacher",
+         "projects.restore_challenge": "teacher", "projects.delete_challenge": "teacher",
+         "projects.archive_team": "teacher", "projects.restore_team": "teacher", "projects.delete_team": "teacher",
+         "teams.join_classroom": "student_own",
          "teams.join_team": "student_own", "teams.leave_team": "student_own", "competencies": "admin",
          "feedback.invite": "teacher", "feedback.revoke": "teacher", "feedback.approve": "teacher",
          "feedback.hide": "teacher", "feedback.remove_partner": "teacher", "feedback.comment": "partner",

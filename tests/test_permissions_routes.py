@@ -78,6 +78,8 @@ EDIT_TEAM_ENTRY = _row(student_own=OK, student_other=404, teacher=OK, teacher_ot
 STUDENTS_ONLY = _row(student_own=OK, student_other=OK, teacher=403, teacher_other=403, partner=403, admin=403)
 # Competency frameworks are the installation's: every teacher and admin reads them (role gate).
 TEACHERS_AND_ADMINS = _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK, partner=403, admin=OK)
+# Setting a student's name or deciding their request: their teachers and admins (a role gate for others).
+RENAME_STUDENT = _row(student_own=403, student_other=403, teacher=OK, teacher_other=404, partner=403, admin=OK)
 # Changing the world's learning goal: its student only; its teachers and admins read it (403).
 GOAL_OWNER = _row(student_own=OK, student_other=404, teacher=403, teacher_other=404, partner=404, admin=403)
 
@@ -162,6 +164,23 @@ EXPECTED: dict[str, dict] = {
     "teams.edit_team": MANAGE_CLASS,
     "teams.join_team": SELF_FORM_TEAM_OFF,
     "teams.leave_team": SELF_FORM_TEAM_OFF,
+    # students' names (user_id is student_own, enrolled in class A): the class's teachers and
+    # admins decide requests and set names; a teacher of another class does not find the student
+    "teams.approve_name": RENAME_STUDENT,
+    "teams.decline_name": RENAME_STUDENT,
+    "teams.edit_name": RENAME_STUDENT,
+    # lifecycle: archive, restore, delete (refused while work exists) and copy are managing class A
+    "projects.archive": SIGNED_IN,  # a scoped list of archived things: empty, never an error
+    "projects.archive_classroom": MANAGE_CLASS,
+    "projects.restore_classroom": MANAGE_CLASS,
+    "projects.delete_classroom": MANAGE_CLASS,
+    "projects.archive_challenge": MANAGE_CLASS,
+    "projects.restore_challenge": MANAGE_CLASS,
+    "projects.delete_challenge": MANAGE_CLASS,
+    "projects.copy_challenge": MANAGE_CLASS,
+    "projects.archive_team": MANAGE_CLASS,
+    "projects.restore_team": MANAGE_CLASS,
+    "projects.delete_team": MANAGE_CLASS,
     # projects
     "projects.home": SIGNED_IN,
     "projects.create_challenge": MANAGE_CLASS,

@@ -136,14 +136,19 @@ def test_team_members_must_be_students_of_the_class(client, auth):
     assert _count(Team) == 0
 
 
-def test_duplicate_team_name_is_explained(client, auth):
+def test_duplicate_team_name_asks_to_confirm(client, auth):
     teacher = factories.make_user("teacher")
     classroom = factories.make_classroom(teacher)
     factories.make_team(classroom, name="Rain Catchers")
     auth.as_user(teacher)
-    response = client.post(f"/classes/{classroom.id}/teams/new", data={"name": "Rain Catchers"})
-    assert response.status_code == 400
-    assert "already has a team with that name" in response.get_data(as_text=True)
+    response = client.post(f"/classes/{classroom.id}/teams/new", data={"name": "rain catchers"})
+    assert response.status_code == 200
+    assert "already has a team called" in response.get_data(as_text=True)
+    assert _count(Team) == 1
+    response = client.post(f"/classes/{classroom.id}/teams/new", data={"name": "rain catchers",
+                                                                       "confirm_duplicate": "y"})
+    assert response.status_code == 302
+    assert _count(Team) == 2
 
 
 def test_students_form_their_own_teams_only_where_the_class_allows(client, auth):

@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     # Stored lower-cased: emails are unique case-insensitively.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    # A student's new name waits here until a teacher of theirs (or an admin) approves it;
+    # only the student and the approvers ever see it.
+    requested_name: Mapped[str | None] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, 16))
     locale: Mapped[str | None] = mapped_column(String(8))

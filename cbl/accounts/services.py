@@ -66,10 +66,28 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     db.session.commit()
 
 
-def update_profile(user: User, display_name: str, locale: str | None) -> None:
-    user.display_name = display_name.strip()
+def update_profile(user: User, display_name: str, locale: str | None) -> bool:
+    """Save the language and the name. Names are the school's: a student's new name becomes
+    a request a teacher decides (typing the current name again withdraws it), while others
+    rename themselves. Returns whether a new name now waits for approval."""
+    name = display_name.strip()
     user.locale = locale or None
+    waiting = False
+    if user.role is Role.STUDENT:
+        if name == user.display_name:
+            user.requested_name = None
+        else:
+            waiting = True
+            if name != user.requested_name:
+                user.requested_name = name
+                audit.record(audit.Action.NAME_REQUESTED, actor_id=user.id, object_type="user", object_id=user.id,
+                             detail=f"{user.display_name} → {name}")
+    elif name != user.display_name:
+        audit.record(audit.Action.NAME_CHANGED, actor_id=user.id, object_type="user", object_id=user.id,
+                     detail=f"{user.display_name} → {name}")
+        user.display_name = name
     db.session.commit()
+    return waiting
 
 
 def set_active(user_id: int, active: bool, acting: User) -> User:

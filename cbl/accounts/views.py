@@ -102,16 +102,25 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def _profile_form() -> ProfileForm:
+    profile = ProfileForm(obj=current_user, prefix="profile")
+    if current_user.role is Role.STUDENT:
+        profile.display_name.description = _("Your teacher approves a new name before anyone else sees it.")
+    return profile
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    profile = ProfileForm(obj=current_user, prefix="profile")
+    profile = _profile_form()
     password = PasswordChangeForm(prefix="password")
     if request.method == "GET":
         profile.locale.data = current_user.locale or ""
     elif profile.validate_on_submit():
-        services.update_profile(current_user, profile.display_name.data, profile.locale.data)
-        flash(_("Your details are saved."), "success")
+        if services.update_profile(current_user, profile.display_name.data, profile.locale.data):
+            flash(_("Your details are saved. Your new name is shown once your teacher approves it."), "success")
+        else:
+            flash(_("Your details are saved."), "success")
         return redirect(url_for("accounts.account"))
     status = 400 if profile.errors else 200
     return render_template("accounts/account.html", profile=profile, password=password), status
@@ -120,7 +129,7 @@ def account():
 @bp.post("/account/password")
 @login_required
 def change_password():
-    profile = ProfileForm(obj=current_user, prefix="profile")
+    profile = _profile_form()
     profile.locale.data = current_user.locale or ""
     password = PasswordChangeForm(prefix="password")
     if password.validate_on_submit():

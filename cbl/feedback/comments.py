@@ -22,7 +22,7 @@ from cbl.feedback.models import Comment, CommentKind, CommentStatus
 from cbl.markdown import render_markdown
 from cbl.notifications.models import Notification, NotificationKind
 from cbl.notifications.services import notify, site_path
-from cbl.permissions import (family_project_ids, is_team_member, is_teacher_of, taught_classroom_ids,
+from cbl.permissions import (family_project_ids, is_archived, is_team_member, is_teacher_of, taught_classroom_ids,
                              visible_entries, visible_projects)
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
@@ -79,8 +79,9 @@ def _not_process_for_family(user: User):
 
 def can_comment(user: User | None, project: Project) -> bool:
     """Teachers of the class, its students (the team and classmates) and partners holding
-    access comment on a project they can see; administrators read only."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    access comment on a project they can see; administrators read only. Nobody comments on
+    an archived project (it is read-only)."""
+    if user is None or not getattr(user, "is_authenticated", False) or is_archived(project):
         return False
     if user.role is Role.TEACHER:
         return is_teacher_of(user, project.team.classroom_id)
@@ -88,7 +89,9 @@ def can_comment(user: User | None, project: Project) -> bool:
 
 
 def can_address(user: User | None, project: Project) -> bool:
-    """The team (and the class's teachers) mark feedback addressed."""
+    """The team (and the class's teachers) mark feedback addressed (not in an archived project)."""
+    if is_archived(project):
+        return False
     return is_team_member(user, project.team_id) or is_teacher_of(user, project.team.classroom_id)
 
 

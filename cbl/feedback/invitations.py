@@ -20,7 +20,7 @@ from cbl.feedback.models import Invitation, InvitationKind, InvitationStatus
 from cbl.mail import send_mail
 from cbl.notifications.models import NotificationKind
 from cbl.notifications.services import notify
-from cbl.permissions import is_team_member, is_teacher_of
+from cbl.permissions import is_archived, is_team_member, is_teacher_of
 from cbl.school import school_name
 from cbl.projects.models import Project, ProjectPartner
 from cbl.teams.models import Classroom, ClassroomTeacher, Team
@@ -32,7 +32,10 @@ def hash_token(token: str) -> str:
 
 def may_invite(user: User, project: Project, kind: InvitationKind) -> bool:
     """Teachers of the class invite partners; the team too where the class allows it; a
-    student invites their family to their own team's projects."""
+    student invites their family to their own team's projects. Nobody invites anyone to an
+    archived project."""
+    if is_archived(project):
+        return False
     if kind is InvitationKind.FAMILY:
         return is_team_member(user, project.team_id)
     if is_teacher_of(user, project.team.classroom_id):

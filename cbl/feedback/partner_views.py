@@ -17,7 +17,7 @@ from cbl.feedback.comments import visible_comments
 from cbl.feedback.models import Comment, Invitation, InvitationStatus, invitation_project
 from cbl.feedback.views import bp
 from cbl.formtools import EmptyForm
-from cbl.permissions import is_teacher_of, visible_entries
+from cbl.permissions import is_archived, is_teacher_of, visible_entries
 from cbl.portfolio.models import Entry
 from cbl.projects import hooks
 from cbl.projects.blueprint import load_project
@@ -86,10 +86,11 @@ def _project_partners(project: Project, *, member: bool, teacher: bool, **_known
         ProjectPartner.expires_at > utcnow())
         .options(joinedload(ProjectPartner.user), joinedload(ProjectPartner.family_of))
         .order_by(ProjectPartner.created_at))
-    return {"project_partners": list(grants), "may_remove_partners": teacher,
+    open_ = not is_archived(project)  # an archived project is read-only: nobody invites or removes
+    return {"project_partners": list(grants), "may_remove_partners": teacher and open_,
             # as invitations.may_invite, from what the page knows already
-            "may_invite_guest": teacher or project.team.classroom.teams_invite_partners,
-            "may_invite_family": member}
+            "may_invite_guest": open_ and (teacher or project.team.classroom.teams_invite_partners),
+            "may_invite_family": open_ and member}
 
 
 @bp.post("/projects/<int:project_id>/partners/<int:user_id>/remove")

@@ -27,6 +27,8 @@ class NotificationKind(enum.StrEnum):
     INVITATION_ACCEPTED = "invitation_accepted"
     TEAM_INVITED = "team_invited"  # to a teacher: a team or student sent an invitation
     GOAL_COMMENT = "goal_comment"  # to a student: a teacher commented on a learning goal
+    NAME_APPROVED = "name_approved"  # to a student: a teacher approved the new name they asked for
+    NAME_DECLINED = "name_declined"  # to a student: a teacher kept their name as it was
 
 
 class DigestChoice(enum.StrEnum):

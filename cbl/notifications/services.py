@@ -46,6 +46,8 @@ TEXTS = {
     NotificationKind.INVITATION_ACCEPTED: _l("%(person)s accepted the invitation to see “%(project)s”."),
     NotificationKind.TEAM_INVITED: _l("%(person)s (%(team)s) invited %(guest)s to see “%(project)s”."),
     NotificationKind.GOAL_COMMENT: _l("%(person)s commented on your learning goal “%(goal)s”."),
+    NotificationKind.NAME_APPROVED: _l("%(person)s approved your new name."),
+    NotificationKind.NAME_DECLINED: _l("%(person)s did not approve the new name you asked for; your name stays as it was."),
 }
 # The same words as the phase names everywhere else (projects.defaults), so one translation.
 PHASE_NAMES = {"engage": _l("Engage"), "investigate": _l("Investigate"), "act": _l("Act")}

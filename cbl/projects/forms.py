@@ -49,6 +49,14 @@ class ChallengeForm(OnceForm):
                                        default=REFLECTION_PROMPTS[Phase.INVESTIGATE])
     prompt_act = TextAreaField(_l("Reflection prompt for Act"), validators=[Length(max=2000)],
                                default=REFLECTION_PROMPTS[Phase.ACT])
+    # Shown only after a duplicate-name warning (issue 10, item 11).
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
+
+
+class CopyChallengeForm(Form):
+    classroom = SelectField(_l("Copy into the class"), coerce=int, validate_choice=True,
+                            description=_l("The copy gets a project for every team of that class."))
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
 
 
 class ElementForm(Form):

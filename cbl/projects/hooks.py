@@ -95,3 +95,38 @@ def teacher_home_context(**known) -> dict:
     for function in _teacher_home_extras:
         context.update(function(**known))
     return context
+
+
+# Student work (issue 10, item 11): a class, challenge or team is deleted only while none of
+# its projects holds any. Areas above projects register function(project_ids, classroom_ids)
+# -> bool, both arguments ``select`` statements of ids; True means work exists.
+_student_work_checks: list[Callable[..., bool]] = []
+
+
+def student_work_check(function: Callable[..., bool]) -> Callable[..., bool]:
+    """Register a check for student work in the projects (a decorator)."""
+    if function not in _student_work_checks:
+        _student_work_checks.append(function)
+    return function
+
+
+def any_student_work(project_ids, classroom_ids) -> bool:
+    return any(function(project_ids, classroom_ids) for function in _student_work_checks)
+
+
+# Copying a challenge into another class: function(source, copy) copies what an area keeps
+# about a challenge (its rubric and voices, its partner questions, …) inside the caller's
+# transaction (flush only, no commit).
+_challenge_copiers: list[Callable[..., None]] = []
+
+
+def challenge_copier(function: Callable[..., None]) -> Callable[..., None]:
+    """Register what to copy along with a challenge (a decorator)."""
+    if function not in _challenge_copiers:
+        _challenge_copiers.append(function)
+    return function
+
+
+def copy_challenge_extras(source, copy) -> None:
+    for function in _challenge_copiers:
+        function(source, copy)

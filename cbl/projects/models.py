@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
@@ -108,6 +108,8 @@ class Challenge(db.Model):
     prompt_engage: Mapped[str] = mapped_column(Text, default="")
     prompt_investigate: Mapped[str] = mapped_column(Text, default="")
     prompt_act: Mapped[str] = mapped_column(Text, default="")
+    # An archived challenge leaves the board and the homes; its work stays readable and counts.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

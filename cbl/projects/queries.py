@@ -13,9 +13,22 @@ from sqlalchemy.orm import joinedload, selectinload
 from cbl.accounts.models import User
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
-from cbl.projects.models import (Activity, CandidateQuestion, ElementKey, GuidingQuestion, Phase, PhaseChange,
+from cbl.projects.models import (Activity, CandidateQuestion, Challenge, ElementKey, GuidingQuestion, Phase, PhaseChange,
                                  PhaseRequest, Project, ProjectElement, QuestionStatus, RequestStatus)
 from cbl.teams.models import Classroom, ClassroomTeacher, Team, TeamMember
+
+
+def active_project_ids():
+    """The ids of projects whose class, challenge and team are all in use (not archived):
+    the board and the homes list only these (issue 10, item 11)."""
+    return (select(Project.id).join(Team, Team.id == Project.team_id)
+            .join(Classroom, Classroom.id == Team.classroom_id).join(Challenge, Challenge.id == Project.challenge_id)
+            .where(Team.archived.is_(False), Classroom.archived.is_(False), Challenge.archived.is_(False)))
+
+
+def archived_project_ids():
+    """The ids of projects whose class, challenge or team is archived."""
+    return select(Project.id).where(Project.id.not_in(active_project_ids()))
 
 
 def project_options():
@@ -145,7 +158,7 @@ def class_board(classroom: Classroom) -> dict[int, dict[Phase, list[BoardCard]]]
     projects = list(db.session.scalars(
         select(Project).join(Team, Team.id == Project.team_id)
         .options(*project_options())
-        .where(Team.classroom_id == classroom.id).order_by(Team.name)))
+        .where(Team.classroom_id == classroom.id, Team.archived.is_(False)).order_by(Team.name)))
     board: dict[int, dict[Phase, list[BoardCard]]] = {}
     for card in _cards(projects):
         columns = board.setdefault(card.project.challenge_id, {phase: [] for phase in Phase})
@@ -158,7 +171,8 @@ def student_projects(user: User) -> list[BoardCard]:
     projects = list(db.session.scalars(
         select(Project).join(TeamMember, TeamMember.team_id == Project.team_id)
         .options(*project_options())
-        .where(TeamMember.user_id == user.id).order_by(Project.last_activity_at.desc())))
+        .where(TeamMember.user_id == user.id, Project.id.in_(active_project_ids()))
+        .order_by(Project.last_activity_at.desc())))
     return _cards(projects)
 
 
@@ -181,5 +195,6 @@ def pending_requests_for_teacher(user: User) -> list[PhaseRequest]:
         .join(ClassroomTeacher, ClassroomTeacher.classroom_id == Team.classroom_id)
         .options(joinedload(PhaseRequest.requested_by),
                  joinedload(PhaseRequest.project).joinedload(Project.team).joinedload(Team.classroom))
-        .where(ClassroomTeacher.user_id == user.id, PhaseRequest.status == RequestStatus.PENDING)
+        .where(ClassroomTeacher.user_id == user.id, PhaseRequest.status == RequestStatus.PENDING,
+               Project.id.in_(active_project_ids()))
         .order_by(PhaseRequest.requested_at)))

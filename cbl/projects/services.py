@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import LazyString, gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +34,8 @@ def _apply_challenge_fields(challenge: Challenge, fields: dict) -> None:
     for key in CHALLENGE_FIELDS:
         if key in fields:
             value = fields[key]
+            if isinstance(value, LazyString):  # a form default (a prompt the request did not send)
+                value = str(value)
             setattr(challenge, key, value.strip() if isinstance(value, str) else value)
     if isinstance(challenge.size, str):
         challenge.size = ChallengeSize(challenge.size)

@@ -10,15 +10,17 @@ from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
-from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
-                             get_visible, is_team_member, is_teacher_of, visible_challenges, visible_classrooms, visible_projects)
-from cbl.projects import hooks, phases, queries, services
+from cbl.permissions import (can_change_classroom, can_decide_phase, can_edit_project, can_manage_classroom,
+                             can_request_phase, get_visible, is_archived, is_team_member, is_teacher_of,
+                             renamable_people, visible_challenges, visible_classrooms, visible_projects)
+from cbl.projects import hooks, lifecycle, phases, queries, services
 from cbl.projects.blueprint import bp, load_project
 from cbl.projects.forms import (ActivityForm, CandidateForm, ChallengeForm, DecisionForm, ElementForm,
                                 GuidingQuestionForm, PhaseRequestForm, StepBackForm)
 from cbl.projects.defaults import PHASE_LABELS
 from cbl.projects.models import Challenge, Phase, PhaseRequest, Project
 from cbl.teams.forms import EmptyForm
+from cbl.teams import names
 from cbl.teams.models import Classroom
 
 
@@ -28,19 +30,23 @@ def home():
     """Each person's start page: students their projects, teachers their classes and
     waiting requests, partners the projects shared with them."""
     role = current_user.role
+    # Archived classes, challenges and teams leave the homes; the archive page lists them.
+    in_use = visible_classrooms(current_user).where(Classroom.archived.is_(False)).order_by(Classroom.name)
     if role is Role.STUDENT:
         cards = queries.student_projects(current_user)
         missing = queries.missing_elements([c.project for c in cards])
-        classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+        classrooms = db.session.scalars(in_use).all()
         return render_template("projects/home_student.html", cards=cards, missing=missing, classrooms=classrooms)
     if role is Role.PARTNER:
-        projects = db.session.scalars(visible_projects(current_user).options(*queries.project_options())).all()
+        projects = db.session.scalars(visible_projects(current_user).options(*queries.project_options())
+                                      .where(Project.id.in_(queries.active_project_ids()))).all()
         return render_template("projects/home_partner.html", projects=projects,
                                **hooks.partner_home_context(user=current_user, projects=projects))
-    classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+    classrooms = db.session.scalars(in_use).all()
     pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
     return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
                            decision_form=DecisionForm(),
+                           name_requests=names.name_requests_among(renamable_people(current_user)),
                            **(hooks.teacher_home_context(user=current_user) if role is Role.TEACHER else {}))
 
 
@@ -52,10 +58,11 @@ def _challenge_fields(form: ChallengeForm) -> dict:
 @login_required
 def create_challenge(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
-    if not can_manage_classroom(current_user, classroom):
+    if not can_change_classroom(current_user, classroom):
         abort(403)
     form = ChallengeForm()
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_title(form, classroom)):
         try:
             challenge = services.create_challenge(classroom, current_user, **_challenge_fields(form))
         except ValidationFailed as err:
@@ -64,20 +71,30 @@ def create_challenge(classroom_id: int):
             flash(_("Challenge “%(title)s” created: every team of the class has its project.",
                     title=challenge.title), "success")
             return redirect(url_for("projects.board", classroom_id=classroom.id))
-    return render_template("projects/challenge_form.html", form=form, classroom=classroom, challenge=None), \
-        400 if request.method == "POST" else 200
+    return render_template("projects/challenge_form.html", form=form, classroom=classroom, challenge=None,
+                           duplicate=duplicate), 400 if request.method == "POST" and not duplicate else 200
+
+
+def _duplicate_title(form: ChallengeForm, classroom: Classroom, challenge: Challenge | None = None) -> str | None:
+    """The warning for a title the class already uses, unless the teacher confirmed it."""
+    if form.confirm_duplicate.data or not lifecycle.challenge_title_taken(
+            classroom.id, form.title.data, challenge.id if challenge else None):
+        return None
+    return _("This class already has a challenge called “%(title)s”. Tick the box below and save again to keep "
+             "the name anyway, or change it.", title=form.title.data.strip())
 
 
 @bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_challenge(challenge_id: int):
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
-    if not can_manage_classroom(current_user, challenge.classroom):
+    if challenge.archived or not can_change_classroom(current_user, challenge.classroom):
         abort(403)
     form = ChallengeForm(obj=challenge)
     if request.method == "GET":
         form.size.data = challenge.size.value
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_title(form, challenge.classroom, challenge)):
         try:
             services.update_challenge(challenge, **_challenge_fields(form))
         except ValidationFailed as err:
@@ -86,7 +103,8 @@ def edit_challenge(challenge_id: int):
             flash(_("Challenge saved."), "success")
             return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
     return render_template("projects/challenge_form.html", form=form, classroom=challenge.classroom,
-                           challenge=challenge), 400 if request.method == "POST" else 200
+                           challenge=challenge, duplicate=duplicate), \
+        400 if request.method == "POST" and not duplicate else 200
 
 
 @bp.get("/classes/<int:classroom_id>/board")
@@ -96,10 +114,10 @@ def board(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
         abort(403)
-    challenges = classroom.challenges
+    challenges = [c for c in classroom.challenges if not c.archived]
     return render_template("projects/board.html", classroom=classroom, challenges=challenges,
                            board=queries.class_board(classroom), decision_form=DecisionForm(),
-                           may_decide=current_user.role is Role.TEACHER,
+                           may_decide=current_user.role is Role.TEACHER and not classroom.archived,
                            **hooks.board_context(classroom=classroom))
 
 
@@ -113,14 +131,16 @@ def render_project(project: Project, status: int = 200, **overrides):
         shown_phase = project.phase
     member = is_team_member(current_user, project.team_id)
     teacher = not member and is_teacher_of(current_user, project.team.classroom_id)
-    editable = member or teacher
+    archived = is_archived(project)  # archived: readable by the same people, editable by none
+    editable = (member or teacher) and not archived
     forms = dict(candidate_form=CandidateForm(), question_form=GuidingQuestionForm(), request_form=PhaseRequestForm(),
                  decision_form=DecisionForm(), step_back_form=_step_back_form(project), empty=EmptyForm(),
                  activity_form=_activity_form(page))
     forms.update(overrides)
     return render_template(
         "projects/detail.html", page=page, project=project, shown_phase=shown_phase, editable=editable,
-        may_request=member, may_decide=teacher, member=member, element_form=ElementForm,
+        archived=archived,
+        may_request=member and not archived, may_decide=teacher and not archived, member=member, element_form=ElementForm,
         **hooks.project_page_context(project, member=member, teacher=teacher, shown_phase=shown_phase), **forms), status
 
 

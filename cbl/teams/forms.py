@@ -20,6 +20,8 @@ class ClassroomForm(OnceForm):
     teams_invite_partners = BooleanField(_l("Teams may invite community partners themselves (I am told)"))
     partners_see_full_names = BooleanField(_l("Invited guests see students' full names"),
                                            description=_l("Otherwise they see first names only."))
+    # Shown only after a duplicate-name warning (issue 10, item 11).
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
 
 
 class AdminClassroomForm(ClassroomForm):
@@ -37,11 +39,18 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TeamForm(OnceForm):
+class StudentTeamForm(OnceForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    # Shown only after a duplicate-name warning (issue 10, item 11).
+    confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
+
+
+class TeamForm(StudentTeamForm):
     members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
                                  description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
 
 
-class StudentTeamForm(OnceForm):
-    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+class StudentNameForm(Form):
+    """A teacher or admin sets a student's name (names are the school's)."""
+
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])

@@ -80,12 +80,13 @@ class Enrolment(db.Model):
 
 
 class Team(db.Model):
-    __table_args__ = (UniqueConstraint("classroom_id", "name"),)
-
+    # Two teams may share a name once the teacher confirmed it (issue 10, item 11).
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
+    # An archived team leaves the board and the homes; its work stays readable and counts.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     classroom: Mapped[Classroom] = relationship(back_populates="teams")

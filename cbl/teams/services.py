@@ -1,8 +1,7 @@
 """Class and team use cases."""
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
@@ -29,6 +28,22 @@ def create_classroom(teacher: User, name: str, term: str = "", **switches: bool)
     db.session.add(classroom)
     db.session.commit()
     return classroom
+
+
+def same_text(column, value: str):
+    """A case-insensitive comparison of a name column with ``value`` (spaces trimmed)."""
+    return func.lower(column) == (value or "").strip().lower()
+
+
+def classroom_name_taken(teacher: User, name: str, term: str, exclude_id: int | None = None) -> bool:
+    """Whether ``teacher`` already teaches a class of this name in this term (archived ones
+    too): the forms then ask to confirm, since two such classes are easily confused."""
+    stmt = (select(Classroom.id).join(ClassroomTeacher, ClassroomTeacher.classroom_id == Classroom.id)
+            .where(ClassroomTeacher.user_id == teacher.id, same_text(Classroom.name, name),
+                   same_text(Classroom.term, term or "")))
+    if exclude_id is not None:
+        stmt = stmt.where(Classroom.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def list_teachers() -> list[User]:
@@ -115,16 +130,21 @@ def _place_members(team: Team, member_ids: list[int]) -> None:
             team.memberships.append(TeamMember(user_id=user_id))
 
 
+def team_name_taken(classroom_id: int, name: str, exclude_id: int | None = None) -> bool:
+    """Whether the class already has a team of this name (archived ones too): the forms then
+    ask to confirm, since two such teams are easily confused on the board."""
+    stmt = select(Team.id).where(Team.classroom_id == classroom_id, same_text(Team.name, name))
+    if exclude_id is not None:
+        stmt = stmt.where(Team.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
 def create_team(classroom: Classroom, name: str, member_ids: list[int] | None = None) -> Team:
     """A new team in the class, with its members and a project for every challenge of the
-    class. Raises ValidationFailed for a taken name or a member from outside the class."""
+    class. Raises ValidationFailed for a member from outside the class."""
     team = Team(classroom=classroom, name=name.strip())
     db.session.add(team)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationFailed(_("This class already has a team with that name.")) from None
+    db.session.flush()
     _place_members(team, list(member_ids or []))
     db.session.flush()
     team_created.send(team)
@@ -136,11 +156,7 @@ def update_team(team: Team, name: str, member_ids: list[int]) -> Team:
     """Rename the team and set its members (see :func:`create_team` for the errors)."""
     team.name = name.strip()
     _place_members(team, member_ids)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationFailed(_("This class already has a team with that name.")) from None
+    db.session.commit()
     return team
 
 

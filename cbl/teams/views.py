@@ -11,9 +11,9 @@ from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
-from cbl.permissions import (can_form_team, can_manage_classroom, get_visible, role_required,
+from cbl.permissions import (can_change_classroom, can_form_team, can_manage_classroom, get_visible, role_required,
                              team_of_student, visible_classrooms, visible_teams)
-from cbl.teams import services
+from cbl.teams import names, services
 from cbl.teams.forms import AdminClassroomForm, ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
 from cbl.teams.models import Classroom, Team, TeamMember
 
@@ -22,16 +22,26 @@ bp = Blueprint("teams", __name__)
 
 def _managed_classroom(classroom_id: int) -> Classroom:
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
-    if not can_manage_classroom(current_user, classroom):
-        abort(403)
+    if not can_change_classroom(current_user, classroom):
+        abort(403)  # an archived class is read-only until it is restored
     return classroom
 
 
 @bp.get("/classes")
 @login_required
 def index():
-    classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
+    classrooms = db.session.scalars(visible_classrooms(current_user).where(Classroom.archived.is_(False))
+                                    .order_by(Classroom.name)).all()
     return render_template("teams/index.html", classrooms=classrooms)
+
+
+def _duplicate_class_name(form: ClassroomForm, teacher, classroom: Classroom | None = None) -> str | None:
+    """The warning for a class name the teacher already uses in this term, unless confirmed."""
+    if form.confirm_duplicate.data or not services.classroom_name_taken(
+            teacher, form.name.data, form.term.data, classroom.id if classroom else None):
+        return None
+    return _("You already have a class called “%(name)s” in this term. Tick the box below and save again "
+             "to keep the name anyway, or change it.", name=form.name.data.strip())
 
 
 def _switches(form: ClassroomForm) -> dict[str, bool]:
@@ -48,12 +58,17 @@ def create_classroom():
         form.teacher.choices = choices((t.id, f"{t.display_name} ({t.email})") for t in teachers.values())
     else:
         form = ClassroomForm()
+    duplicate = None
     if form.validate_on_submit():
         teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
-        classroom = services.create_classroom(teacher, form.name.data, form.term.data, **_switches(form))
-        flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code), "success")
-        return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/classroom_form.html", form=form, classroom=None), 400 if form.errors else 200
+        duplicate = _duplicate_class_name(form, teacher)
+        if duplicate is None:
+            classroom = services.create_classroom(teacher, form.name.data, form.term.data, **_switches(form))
+            flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code),
+                  "success")
+            return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/classroom_form.html", form=form, classroom=None, duplicate=duplicate), \
+        400 if form.errors else 200
 
 
 @bp.get("/classes/<int:classroom_id>")
@@ -65,11 +80,13 @@ def classroom(classroom_id: int):
         selectinload(Classroom.challenges),
         selectinload(Classroom.teams).selectinload(Team.memberships).joinedload(TeamMember.user),
         selectinload(Classroom.teams).selectinload(Team.projects)), Classroom, classroom_id)
-    manage = can_manage_classroom(current_user, classroom)
+    manage = can_change_classroom(current_user, classroom)  # False in an archived class: read-only
     own_team = team_of_student(current_user, classroom.id) if current_user.role is Role.STUDENT else None
     return render_template(
         "teams/classroom.html", classroom=classroom, manage=manage, own_team=own_team,
-        roster=services.list_roster(classroom) if manage else None,
+        oversee=can_manage_classroom(current_user, classroom),
+        roster=services.list_roster(classroom) if can_manage_classroom(current_user, classroom) else None,
+        name_requests=names.name_requests_in(classroom) if manage else [],
         may_form_team=can_form_team(current_user, classroom), empty=EmptyForm(),
         student_team_form=StudentTeamForm())
 
@@ -79,11 +96,15 @@ def classroom(classroom_id: int):
 def edit_classroom(classroom_id: int):
     classroom = _managed_classroom(classroom_id)
     form = ClassroomForm(obj=classroom)
+    duplicate = None
     if form.validate_on_submit():
-        services.update_classroom(classroom, name=form.name.data, term=form.term.data, **_switches(form))
-        flash(_("Class settings saved."), "success")
-        return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400 if form.errors else 200
+        duplicate = _duplicate_class_name(form, current_user, classroom)
+        if duplicate is None:
+            services.update_classroom(classroom, name=form.name.data, term=form.term.data, **_switches(form))
+            flash(_("Class settings saved."), "success")
+            return redirect(url_for("teams.classroom", classroom_id=classroom.id))
+    return render_template("teams/classroom_form.html", form=form, classroom=classroom, duplicate=duplicate), \
+        400 if form.errors else 200
 
 
 @bp.post("/classes/<int:classroom_id>/join-code")
@@ -106,6 +127,21 @@ def remove_student(classroom_id: int, user_id: int):
     return redirect(url_for("teams.classroom", classroom_id=classroom.id))
 
 
+def _duplicate_team_name(form: StudentTeamForm, classroom: Classroom, team: Team | None = None) -> str | None:
+    """The warning for a team name the class already uses, unless confirmed."""
+    if form.confirm_duplicate.data or not services.team_name_taken(classroom.id, form.name.data,
+                                                                   team.id if team else None):
+        return None
+    return _("This class already has a team called “%(name)s”. Tick the box below and save again to keep the "
+             "name anyway, or change it.", name=form.name.data.strip())
+
+
+def _team_form_page(form, classroom: Classroom, team: Team | None, duplicate: str | None):
+    status = 400 if request.method == "POST" and not duplicate else 200
+    return render_template("teams/team_form.html", form=form, classroom=classroom, team=team,
+                           duplicate=duplicate), status
+
+
 def _member_choices(classroom: Classroom):
     return choices((user.id, user.display_name + (f" ({team.name})" if team else ""))
                    for user, team in services.list_roster(classroom))
@@ -121,7 +157,8 @@ def create_team(classroom_id: int):
         return _student_creates_team(classroom)
     form = TeamForm()
     form.members.choices = _member_choices(classroom)
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, classroom)):
         try:
             team = services.create_team(classroom, form.name.data, form.members.data)
         except ValidationFailed as err:
@@ -129,13 +166,13 @@ def create_team(classroom_id: int):
         else:
             flash(_("Team %(name)s created.", name=team.name), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, classroom, None, duplicate)
 
 
 def _student_creates_team(classroom: Classroom):
     form = StudentTeamForm()
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, classroom)):
         try:
             team = services.create_own_team(current_user, classroom, form.name.data)
         except ValidationFailed as err:
@@ -143,21 +180,21 @@ def _student_creates_team(classroom: Classroom):
         else:
             flash(_("You started team %(name)s.", name=team.name), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-    return render_template("teams/team_form.html", form=form, classroom=classroom, team=None), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, classroom, None, duplicate)
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_team(team_id: int):
     team = get_visible(visible_teams(current_user), Team, team_id)
-    if not can_manage_classroom(current_user, team.classroom):
+    if team.archived or not can_change_classroom(current_user, team.classroom):
         abort(403)
     form = TeamForm(obj=team)
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
         form.members.data = [m.user_id for m in team.memberships]
-    if form.validate_on_submit():
+    duplicate = None
+    if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, team.classroom, team)):
         try:
             services.update_team(team, form.name.data, form.members.data)
         except ValidationFailed as err:
@@ -165,13 +202,13 @@ def edit_team(team_id: int):
         else:
             flash(_("Team saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
-    return render_template("teams/team_form.html", form=form, classroom=team.classroom, team=team), \
-        400 if request.method == "POST" else 200
+    return _team_form_page(form, team.classroom, team, duplicate)
 
 
 def _self_forming_team(team_id: int) -> Team:
     team = get_visible(visible_teams(current_user), Team, team_id)
-    if current_user.role is not Role.STUDENT or not team.classroom.students_form_teams:
+    if (current_user.role is not Role.STUDENT or not team.classroom.students_form_teams
+            or team.archived or team.classroom.archived):
         abort(403)
     return team
 

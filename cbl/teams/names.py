@@ -1,0 +1,70 @@
+"""Display names are the school's (issue 10, item 5).
+
+A student's name change on "My account" waits in ``User.requested_name`` until a teacher of
+one of their classes (or an admin) approves or declines it; teachers and admins set a
+student's name directly. Everyone else reads ``display_name`` only, so public and guest
+pages show the approved name and never the pending one."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cbl import audit
+from cbl.accounts.models import User
+from cbl.errors import ValidationFailed
+from cbl.extensions import db
+from cbl.notifications import NotificationKind, notify, site_path
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment
+
+
+def name_requests_in(classroom: Classroom) -> list[User]:
+    """The class's students whose new name waits for approval."""
+    return list(db.session.scalars(
+        select(User).join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.classroom_id == classroom.id, User.requested_name.is_not(None))
+        .order_by(User.display_name, User.id)))
+
+
+def name_requests_among(people) -> list[User]:
+    """The students of ``people`` (a ``select`` of users the approver may rename) whose new
+    name waits for approval."""
+    return list(db.session.scalars(people.where(User.requested_name.is_not(None))
+                                   .order_by(User.display_name, User.id)))
+
+
+def _classroom_of(student: User, acting: User) -> int | None:
+    """A class of the student that ``acting`` teaches, so that its teachers read the audit line."""
+    return db.session.scalar(
+        select(Enrolment.classroom_id).join(ClassroomTeacher, ClassroomTeacher.classroom_id == Enrolment.classroom_id)
+        .where(Enrolment.user_id == student.id, ClassroomTeacher.user_id == acting.id).limit(1))
+
+
+def decide_name(student: User, approve: bool, acting: User) -> None:
+    """Approve (the requested name becomes the student's name) or decline the student's
+    request, tell the student, and write it in the audit log. The caller has checked that
+    ``acting`` may rename the student. Raises ValidationFailed when no request waits."""
+    requested = student.requested_name
+    if requested is None:
+        raise ValidationFailed(_("There is no name change waiting for this student."))
+    old = student.display_name
+    if approve:
+        student.display_name = requested
+    student.requested_name = None
+    audit.record(audit.Action.NAME_APPROVED if approve else audit.Action.NAME_DECLINED, actor_id=acting.id,
+                 classroom_id=_classroom_of(student, acting), object_type="user", object_id=student.id,
+                 detail=f"{old} → {requested}")
+    notify([student.id], NotificationKind.NAME_APPROVED if approve else NotificationKind.NAME_DECLINED,
+           url=site_path("accounts.account"), actor_id=acting.id, person=acting.display_name)
+    db.session.commit()
+
+
+def set_student_name(student: User, name: str, acting: User) -> None:
+    """A teacher or admin sets the student's name; a pending request is settled by it. The
+    caller has checked that ``acting`` may rename the student."""
+    name = name.strip()
+    old = student.display_name
+    student.display_name = name
+    student.requested_name = None
+    if name != old:
+        audit.record(audit.Action.NAME_CHANGED, actor_id=acting.id, classroom_id=_classroom_of(student, acting),
+                     object_type="user", object_id=student.id, detail=f"{old} → {name}")
+    db.session.commit()
