@@ -299,6 +299,17 @@ def test_copy_challenge_into_another_class(client, school):
     assert event.classroom_id == school["other_class"].id and event.object_id == copy.id
 
 
+def test_a_copied_challenge_asks_partners_the_same_questions(client, school):
+    from cbl.assessment.partner import services as partner
+    partner.save_questions(school["water"], ["Did the team listen to the neighbours?", "Would it work on our street?"])
+    db.session.commit()
+    _as(client, school["teacher"])
+    assert client.post(f"/challenges/{school['water'].id}/copy",
+                       data={"classroom": school["other_class"].id}).status_code == 302
+    copy = db.session.scalar(select(Challenge).where(Challenge.classroom_id == school["other_class"].id))
+    assert partner.questions_for(copy.id) == ["Did the team listen to the neighbours?", "Would it work on our street?"]
+
+
 def test_copy_into_a_class_with_that_title_asks_to_confirm(client, school):
     _as(client, school["teacher"])
     factories.make_challenge(school["other_class"], title="Water in our town")

@@ -5,6 +5,7 @@ takes with it. Registered on the hooks of :mod:`cbl.projects.hooks`."""
 from sqlalchemy import exists, or_, select
 
 from cbl.assessment.models import Assessment, ChallengeAssessment, LearningGoal
+from cbl.assessment.partner.models import PartnerQuestions
 from cbl.extensions import db
 from cbl.portfolio.models import Entry
 from cbl.projects.hooks import challenge_copier, student_work_check
@@ -29,3 +30,11 @@ def _copy_assessment_settings(source: Challenge, copy: Challenge) -> None:
         db.session.add(ChallengeAssessment(
             challenge_id=copy.id, rubric_id=settings.rubric_id, self_assessment=settings.self_assessment,
             peer_evaluation=settings.peer_evaluation, partner_rating=settings.partner_rating))
+
+
+@challenge_copier
+def _copy_partner_questions(source: Challenge, copy: Challenge) -> None:
+    """The copy asks partners the same questions its source asks (no row: the defaults)."""
+    questions = db.session.get(PartnerQuestions, source.id)
+    if questions is not None:
+        db.session.add(PartnerQuestions(challenge_id=copy.id, questions=list(questions.questions)))

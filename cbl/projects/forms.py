@@ -53,7 +53,7 @@ class ChallengeForm(OnceForm):
     confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
 
 
-class CopyChallengeForm(Form):
+class CopyChallengeForm(OnceForm):
     classroom = SelectField(_l("Copy into the class"), coerce=int, validate_choice=True,
                             description=_l("The copy gets a project for every team of that class."))
     confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))

@@ -1,7 +1,7 @@
 """archived challenges and teams, team names may repeat; students' name change requests
 
 Revision ID: 3d1e5a7b9c20
-Revises: c6b27f5b6e76
+Revises: 7205932ba88b
 Create Date: 2026-12-04
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3d1e5a7b9c20'
-down_revision = 'c6b27f5b6e76'
+down_revision = '7205932ba88b'
 branch_labels = None
 depends_on = None
 
