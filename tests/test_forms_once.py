@@ -148,9 +148,14 @@ def test_a_create_form_sent_twice_makes_one_object_and_leads_to_it(client, auth,
 def test_two_forms_shown_separately_make_two_challenges(client, auth, school):
     auth.as_user(school["teacher"])
     url = f"/classes/{school['classroom'].id}/challenges/new"
-    for title in ("Energy", "Energy"):  # the same words, typed twice on purpose
-        _target, token = _shown_form(client, url, url)
-        assert client.post(url, data={"title": title, "big_idea": "E", "size": "mini", **PROMPTS, **token}).status_code == 302
+    data = {"title": "Energy", "big_idea": "E", "size": "mini", **PROMPTS}
+    _target, token = _shown_form(client, url, url)
+    assert client.post(url, data={**data, **token}).status_code == 302
+    # The same words typed again on purpose in a new form: the duplicate title is questioned
+    # (item 11), and the teacher's confirmation with that form's token still saves it.
+    _target, token = _shown_form(client, url, url)
+    assert client.post(url, data={**data, **token}).status_code == 200
+    assert client.post(url, data={**data, **token, "confirm_duplicate": "y"}).status_code == 302
     assert _count(Challenge) == 3  # the fixture's and these two
 
 
