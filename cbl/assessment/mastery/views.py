@@ -103,7 +103,7 @@ def profile(classroom_id: int, student_id: int):
     """The jagged profile: every competency of the class as a bar, each linked to its evidence."""
     classroom, student = _load_student(classroom_id, student_id)
     mastery = service.class_mastery(current_user, classroom, students=[student])
-    scale = service.class_scale(current_user, classroom.id)
+    scale = mastery.scale.levels
     results = {c.id: r for c in mastery.competencies if (r := mastery.result(student.id, c.id))}
     chart = profile_chart(mastery.competencies, results, scale, mastery.settings.proficient_points)
     return render_template("assessment/mastery/profile.html", classroom=classroom, student=student,
@@ -118,8 +118,8 @@ def growth(classroom_id: int, student_id: int, competency_id: int):
     classroom, student = _load_student(classroom_id, student_id)
     competency = db.get_or_404(Competency, competency_id)
     mastery = service.class_mastery(current_user, classroom, students=[student], competency_id=competency.id)
-    points = service.growth(mastery.settings, mastery.items(student.id, competency.id))
-    scale = service.class_scale(current_user, classroom.id)
+    points = service.growth(mastery.settings, mastery.items(student.id, competency.id), mastery.scale)
+    scale = mastery.scale.levels
     chart = growth_chart(points, scale, mastery.settings.proficient_points)
     return render_template("assessment/mastery/growth.html", classroom=classroom, student=student,
                            competency=competency, mastery=mastery, points=points, chart=chart,
