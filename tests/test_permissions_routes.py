@@ -223,8 +223,11 @@ EXPECTED: dict[str, dict] = {
                               admin=OK),
     "assessment.transcript": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
                                   admin=OK),
+    "assessment.transcript_all": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                                      admin=OK),
     "assessment.heatmap": MANAGE_CLASS,
     "assessment.gradebook": {**DECIDE_PHASE, "partner": 404},
+    "assessment.gradebook_wide": {**DECIDE_PHASE, "partner": 404},
     "assessment.mastery_settings": {**DECIDE_PHASE, "partner": 404},  # empty form: 400 re-render
     # rubrics (the world's rubric is teacher_a's): teachers and admins read the library, build
     # and copy; its owner and admins edit and delete it; a challenge's rubric and voices are

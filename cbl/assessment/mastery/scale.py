@@ -114,3 +114,11 @@ def load_scale(classroom_id: int) -> ClassScale:
         .where(RubricLevel.rubric_id.in_(class_rubrics(classroom_id)))
         .order_by(RubricLevel.rubric_id, RubricLevel.position))
     return build(LevelRow(*row) for row in rows)
+
+
+def level_name(levels: list[tuple[float, str]], value: float | None) -> str:
+    """The class's level a value has reached: the highest level at or below it ("" below the lowest)."""
+    if value is None:
+        return ""
+    reached = [label for points, label in levels if points <= value + 1e-9]
+    return reached[-1] if reached else ""

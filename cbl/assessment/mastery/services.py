@@ -267,10 +267,15 @@ def compute_for(settings: MasterySettings, evidence: Iterable[Evidence],
 
 
 def class_mastery(viewer: User | None, classroom: Classroom, *, students: list[User] | None = None,
-                  competency_id: int | None = None) -> Mastery:
+                  competency_id: int | None = None, other_voices: bool | None = None) -> Mastery:
     """Mastery of every student of the class (or of ``students``) in every competency the
-    class assesses, from what ``viewer`` may read, in five queries whatever the class's size."""
+    class assesses, from what ``viewer`` may read, in five queries whatever the class's size.
+    ``other_voices`` overrides the class's setting for this computation only (an export)."""
     settings = get_settings(classroom.id)
+    if other_voices is not None and other_voices != settings.count_other_voices:
+        settings = MasterySettings(classroom_id=classroom.id, method=settings.method, weight=settings.weight,
+                                   times=settings.times, proficient_points=settings.proficient_points,
+                                   count_other_voices=other_voices)
     students = class_students(classroom.id) if students is None else students
     competencies = class_competencies(viewer, classroom.id)
     scale = load_scale(classroom.id)
