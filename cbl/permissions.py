@@ -234,6 +234,12 @@ def can_manage_classroom(user: User | None, classroom: Classroom) -> bool:
     return user.role is Role.ADMIN or is_teacher_of(user, classroom.id)
 
 
+def can_grade(user: User | None, classroom: Classroom) -> bool:
+    """Only the class's teachers grade its teams with the rubric (DESIGN.md §4); the "Grade"
+    links of the class board and class page show by this rule."""
+    return is_teacher_of(user, classroom.id)
+
+
 def can_edit_project(user: User | None, project: Project) -> bool:
     """The team's members and the class's teachers edit elements and questions."""
     return is_team_member(user, project.team_id) or is_teacher_of(user, project.team.classroom_id)
@@ -319,5 +325,6 @@ def register_template_helpers(app) -> None:
         can_decide_phase=can_decide_phase,
         can_form_team=can_form_team,
         can_edit_entry=can_edit_entry,
+        can_grade=can_grade,
     )
 

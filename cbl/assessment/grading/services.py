@@ -45,7 +45,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify, site_path
-from cbl.permissions import is_team_member, is_teacher_of
+from cbl.permissions import can_grade as can_grade_in, is_team_member, is_teacher_of
 from cbl.projects.models import Challenge, Project
 from cbl.teams.models import TeamMember
 
@@ -97,8 +97,8 @@ def challenge_settings(challenge_id: int) -> ChallengeAssessment | None:
 # --- who may assess ------------------------------------------------------------------------
 
 def can_grade(user: User | None, project: Project) -> bool:
-    """Only the class's teachers grade with the rubric (DESIGN.md §4)."""
-    return is_teacher_of(user, project.team.classroom_id)
+    """Only the class's teachers grade with the rubric (:func:`cbl.permissions.can_grade`)."""
+    return can_grade_in(user, project.team.classroom)
 
 
 def voice_on(settings: ChallengeAssessment | None, kind: AssessmentKind) -> bool:
