@@ -240,6 +240,7 @@ EXPECTED: dict[str, dict] = {
     "assessment.rubric_edit": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
     "assessment.rubric_delete": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
     "assessment.rubric_challenge": MANAGE_CLASS,
+    "assessment.peer_scale": MANAGE_CLASS,  # empty form: 400 re-render
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
