@@ -147,3 +147,13 @@ def test_times_at_proficient_names_the_level_and_voices_never_outrank_the_teache
         ana.id, school["research"].id)
     assert result.value == 3  # her self-assessed 4 counts at the teacher's 3
     assert "never outrank the teacher" in result.explain()
+
+
+def test_the_scale_stays_out_of_the_rubric_library(app, school):
+    client = _client(app, school["teacher"])
+    client.get(f"/challenges/{school['challenge'].id}/peer-scale")
+    library = _text(client.get("/rubrics"))
+    assert "Research quality" in library or school["rubric"].title in library
+    assert "Contribution and collaboration" not in library
+    choices = _text(client.get(f"/challenges/{school['challenge'].id}/assessment"))
+    assert "<option" in choices and "Contribution and collaboration ·" not in choices
