@@ -157,3 +157,18 @@ def test_the_scale_stays_out_of_the_rubric_library(app, school):
     assert "Contribution and collaboration" not in library
     choices = _text(client.get(f"/challenges/{school['challenge'].id}/assessment"))
     assert "<option" in choices and "Contribution and collaboration ·" not in choices
+
+
+def test_a_student_asking_first_gets_the_scale_in_the_teachers_language(app, school):
+    school["teacher"].locale = "es"
+    db.session.commit()
+    page = _text(_client(app, school["ana"], HTTP_ACCEPT_LANGUAGE="en").get(_peer_url(school)))
+    assert "Hizo su parte del trabajo" in page
+
+
+def test_saving_the_settings_with_peer_evaluation_on_makes_the_scale(app, school):
+    client = _client(app, school["teacher"])
+    response = client.post(f"/challenges/{school['challenge'].id}/assessment",
+                           data={"rubric": str(school["rubric"].id), "peer_evaluation": "y"})
+    assert response.status_code == 302
+    assert [c.title for c in _scale(school).criteria][0] == "Did their share of the work"

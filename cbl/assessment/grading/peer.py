@@ -9,7 +9,9 @@ in the language of whoever first needs it; the class's teachers edit it per chal
 (questions and level names). Once a peer evaluation uses the scale, an edit saves a new
 version, and the evaluations keep theirs (as with every rubric)."""
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from contextlib import nullcontext
+
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
 from cbl.accounts.models import User
@@ -63,9 +65,15 @@ def peer_rubric_id(challenge: Challenge, acting: User | None = None) -> int:
     settings = db.session.get(ChallengeAssessment, challenge.id)
     if settings is not None and settings.peer_rubric_id is not None:
         return settings.peer_rubric_id
-    title = _("%(scale)s · %(challenge)s", scale=str(PEER_TITLE), challenge=challenge.title)[:200]
-    rubric = _new_rubric(check_rubric(default_scale_data(title), competencies=False),
-                         owner_id=_owner_id(challenge, acting))
+    owner_id = _owner_id(challenge, acting)
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    # Written in its teacher's language: the request's when the teacher is the one asking,
+    # else the language the teacher chose for their account (a student may ask first).
+    locale = owner.locale if owner is not None and owner.locale and owner is not acting else None
+    with force_locale(locale) if locale else nullcontext():
+        title = _("%(scale)s · %(challenge)s", scale=str(PEER_TITLE), challenge=challenge.title)[:200]
+        data = check_rubric(default_scale_data(title), competencies=False)
+    rubric = _new_rubric(data, owner_id=owner_id)
     settings = _settings(challenge)
     settings.peer_rubric_id = rubric.id
     db.session.commit()
