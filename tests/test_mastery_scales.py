@@ -1,6 +1,7 @@
 """Mastery reads levels, not raw points, when a class's rubrics count points differently
 (issue 10, point 15). Every expected number below is worked out by hand in the comments."""
 
+import html
 from datetime import date
 
 import pytest
@@ -116,3 +117,10 @@ def test_growth_page_shows_the_original_points_beside_the_counted_value(app, sch
     page = client.get(f"/classes/{school['classroom'].id}/students/{school['ana'].id}/growth/"
                       f"{school['research'].id}").get_data(as_text=True)
     assert "Developing (5 on 2–10, counts as 2)" in page
+
+
+def test_the_settings_page_names_the_class_scale(app, school):
+    client = app.test_client()
+    Auth(client).as_user(school["teacher"])
+    page = html.unescape(client.get(f"/classes/{school['classroom'].id}/mastery-settings").get_data(as_text=True))
+    assert "The class's scale: 1 Beginning · 2 Developing · 3 Proficient · 4 Advanced" in page

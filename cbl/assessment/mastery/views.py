@@ -245,5 +245,6 @@ def mastery_settings(classroom_id: int):
         else:
             flash(_("Mastery settings saved. Every profile and the heat map now use them."), "success")
             return redirect(url_for("assessment.heatmap", classroom_id=classroom.id))
+    scale = [(mastery_num(points), label) for points, label in service.class_scale(current_user, classroom.id)]
     return render_template("assessment/mastery/settings.html", classroom=classroom, form=form,
-                           method_hints=METHOD_HINTS), 400 if request.method == "POST" else 200
+                           method_hints=METHOD_HINTS, scale=scale), 400 if request.method == "POST" else 200
