@@ -27,6 +27,8 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
     LANGUAGES = ("en", "es")
     PAGE_SIZE = 25
+    # The school's name as printed on transcripts (CBL_SCHOOL_NAME); unset: the product's name.
+    SCHOOL_NAME = ""
     # Mail: written to instance/mail/ unless MAIL_SERVER is set (then SMTP).
     MAIL_BACKEND: str | None = None
     MAIL_FROM = "CBL Tracker <no-reply@localhost>"

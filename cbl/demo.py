@@ -14,6 +14,7 @@ from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
 from cbl.assessment.goals import services as goals
 from cbl.assessment.grading import services as grading
+from cbl.assessment.grading.peer import peer_rubric_id
 from cbl.assessment.rubrics import services as rubrics
 from cbl.competencies.services import install_default_framework
 from cbl.dbtypes import utcnow
@@ -119,6 +120,7 @@ def _assessment(challenge, projects: dict[str, Project], students: dict[str, lis
     learning goal with evidence, a progress note and her teacher's comment."""
     rubric = rubrics.starter_rubric(teacher)
     rubrics.attach_rubric(challenge, rubric, self_assessment=True, peer_evaluation=True, partner_rating=True)
+    peer_rubric_id(challenge, teacher)  # teammates rate each other's contribution on its own scale
     levels = [level.id for level in rubric.levels]  # Beginning, Developing, Proficient, Advanced
     criteria = [criterion.id for criterion in rubric.criteria]
     today = date.today()

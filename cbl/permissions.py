@@ -247,6 +247,12 @@ def can_change_classroom(user: User | None, classroom: Classroom) -> bool:
     return not classroom.archived and can_manage_classroom(user, classroom)
 
 
+def can_grade(user: User | None, classroom: Classroom) -> bool:
+    """Only the class's teachers grade its teams with the rubric (DESIGN.md §4); the "Grade"
+    links of the class board and class page show by this rule."""
+    return is_teacher_of(user, classroom.id)
+
+
 def can_edit_project(user: User | None, project: Project) -> bool:
     """The team's members and the class's teachers edit elements and questions, unless the
     project is archived."""
@@ -437,5 +443,6 @@ def register_template_helpers(app) -> None:
         can_rate_as_partner=can_rate_as_partner,
         guest_label=guest_label,
         family_label=family_label,
+        can_grade=can_grade,
     )
 

@@ -16,7 +16,7 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -46,7 +46,7 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # rubrics: the world's rubric is teacher_a's
          "assessment.rubric_new": "teacher", "assessment.rubric_edit": "teacher", "assessment.rubric_copy": "teacher",
          "assessment.rubric_delete": "teacher", "assessment.rubric_starter": "teacher",
-         "assessment.rubric_challenge": "teacher",
+         "assessment.rubric_challenge": "teacher", "assessment.peer_scale": "teacher",
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",

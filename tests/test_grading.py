@@ -378,8 +378,13 @@ def test_peer_evaluation_of_teammates_only(app, school):
     assert student.get(f"/projects/{p1.id}/peers/{cleo.id}").status_code == 404  # another team
     assert student.get(f"/projects/{p1.id}/peers/{ana.id}").status_code == 404  # herself
     assert student.get(f"/projects/{p1.id}/peers/999999").status_code == 404
-    data = {"version": "0", "rubric_id": str(school["rubric"].id), "overall_comment": "Ben built the gauge",
-            **_levels(school["rubric"], None, "Advanced")}
+    # Teammates answer on the challenge's contribution scale (issue 10, point 14), not the rubric.
+    from cbl.assessment.grading.peer import peer_rubric_id
+    from cbl.assessment.models import Rubric
+
+    scale = db.session.get(Rubric, peer_rubric_id(school["challenge"]))
+    data = {"version": "0", "rubric_id": str(scale.id), "overall_comment": "Ben built the gauge",
+            **_levels(scale, None, "Always")}
     assert student.post(f"/projects/{p1.id}/peers/{cleo.id}", data=data).status_code == 404
     assert client_as(app, cleo).get(f"/projects/{p1.id}/peers/{ben.id}").status_code == 403
     with pytest.raises(NotFound):

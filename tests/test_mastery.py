@@ -121,7 +121,7 @@ def test_explanations_show_the_formula_with_its_numbers():
     assert "65%" in decaying and "start at 2" in decaying
     assert "0.65 × 3 + 0.35 × 2 = 2.65; 0.65 × 4 + 0.35 × 2.65 = 3.53; 0.65 × 3 + 0.35 × 3.53 = 3.18" in decaying
     times = mastery.times_proficient(SHUFFLED, proficient=3, times=3).explain()
-    assert "3 pieces of evidence reached proficient (3) or above; 3 needed: mastered." in times
+    assert "3 times at proficient (3) or above; 3 needed: mastered." in times
     assert "mastered" in mastery.mean(SHUFFLED, proficient=3).explain()
 
 

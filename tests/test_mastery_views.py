@@ -211,7 +211,7 @@ def test_transcript_prints_each_competency_with_its_goal(app, school):
     html = _text(response)
     assert "Competency transcript" in html and "Share the load" in html
     row = re.search(r"COL.1 Shares the work</th>(.*?)</tr>", html, re.S).group(1)
-    assert ">3 — mastered<" in row and ">2<" in row and "Oct 1, 2024" in row
+    assert ">3 <span class=\"level-name\">Proficient</span> — mastered<" in row and ">2<" in row and "Oct 1, 2024" in row
     assert 'class="transcript"' in html
     assert _client(app, school["ben"]).get(url).status_code == 404
 

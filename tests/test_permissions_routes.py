@@ -243,8 +243,11 @@ EXPECTED: dict[str, dict] = {
                               admin=OK),
     "assessment.transcript": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
                                   admin=OK),
+    "assessment.transcript_all": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
+                                      admin=OK),
     "assessment.heatmap": MANAGE_CLASS,
     "assessment.gradebook": {**DECIDE_PHASE, "partner": 404},
+    "assessment.gradebook_wide": {**DECIDE_PHASE, "partner": 404},
     "assessment.mastery_settings": {**DECIDE_PHASE, "partner": 404},  # empty form: 400 re-render
     # rubrics (the world's rubric is teacher_a's): teachers and admins read the library, build
     # and copy; its owner and admins edit and delete it; a challenge's rubric and voices are
@@ -260,6 +263,7 @@ EXPECTED: dict[str, dict] = {
     # the partner rating's questions (the class's teachers) and the ratings (its teachers read them)
     "assessment.partner_questions": MANAGE_CLASS,
     "assessment.partner_ratings": DECIDE_PHASE,
+    "assessment.peer_scale": MANAGE_CLASS,  # empty form: 400 re-render
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).

@@ -104,9 +104,13 @@ class ChallengeAssessment(db.Model):
     self_assessment: Mapped[bool] = mapped_column(default=False)
     peer_evaluation: Mapped[bool] = mapped_column(default=False)
     partner_rating: Mapped[bool] = mapped_column(default=False)
+    # Teammates rate each other's contribution on this short scale, not on the product rubric
+    # (None until peer evaluation is first used: the default scale is made then).
+    peer_rubric_id: Mapped[int | None] = mapped_column(ForeignKey("rubric.id", ondelete="RESTRICT"), index=True)
 
     challenge: Mapped["Challenge"] = relationship()
-    rubric: Mapped[Rubric | None] = relationship()
+    rubric: Mapped[Rubric | None] = relationship(foreign_keys=[rubric_id])
+    peer_rubric: Mapped[Rubric | None] = relationship(foreign_keys=[peer_rubric_id])
 
 
 class MasterySettings(db.Model):

@@ -255,10 +255,10 @@ def test_teacher_journey(page: Page, journey):
     card.get_by_role("button", name="Approve Tap Detectives").click()
     expect(flash(page)).to_be_visible()
     investigate = page.get_by_role("region", name=re.compile(r"^Investigate"))
-    expect(investigate.get_by_role("link", name="Tap Detectives")).to_be_visible()
+    expect(investigate.get_by_role("link", name="Tap Detectives", exact=True)).to_be_visible()
     journey.check(page, "request approved")
 
-    investigate.get_by_role("link", name="Tap Detectives").click()
+    investigate.get_by_role("link", name="Tap Detectives", exact=True).click()
     journey.check(page, "project")
     page.get_by_role("link", name="Read and give feedback").click()
     journey.check(page, "feedback")

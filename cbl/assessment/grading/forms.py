@@ -110,3 +110,35 @@ def read_marks(form: AssessmentForm, grid: RubricGrid) -> Marks:
             comments[criterion.id] = form[comment_name(criterion.id)].data or ""
     return Marks(levels=levels, comments=comments, overall_comment=form.overall_comment.data or "",
                  work_date=getattr(form, "work_date", None) and form.work_date.data)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class PeerScaleForm(Form):
+    """A challenge's contribution scale: its questions and its level names, one a line."""
+
+    questions = TextAreaField(_l("Questions about each teammate, one a line"),
+                              validators=[InputRequired(_l("Write at least one question.")), Length(max=4_000)],
+                              description=_l("For example: “Did their share of the work”. Up to 8."))
+    levels = TextAreaField(_l("Levels, one a line, from lowest to highest"),
+                           validators=[InputRequired(_l("Write at least two levels.")), Length(max=1_000)],
+                           description=_l("For example: Rarely, Sometimes, Usually, Always. From 2 to 6."))
+    save = SubmitField(_l("Save the peer evaluation"))
+
+    def validate_questions(self, field):
+        if not 1 <= len(_lines(field.data)) <= 8:
+            raise ValidationError(_("Write from 1 to 8 questions, one a line."))
+
+    def validate_levels(self, field):
+        if not 2 <= len(_lines(field.data)) <= 6:
+            raise ValidationError(_("Write from 2 to 6 levels, one a line."))
+
+    @property
+    def question_list(self) -> list[str]:
+        return _lines(self.questions.data)
+
+    @property
+    def level_list(self) -> list[str]:
+        return _lines(self.levels.data)

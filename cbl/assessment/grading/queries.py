@@ -17,10 +17,11 @@ from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus,
 from cbl.errors import NotFound
 from cbl.extensions import db
 from cbl.permissions import person_name
-from cbl.projects.models import Challenge, ElementKey, Project, ProjectElement
+from cbl.projects.models import (Activity, Challenge, ElementKey, GuidingQuestion, Project, ProjectElement,
+                                 activity_question)
+from cbl.projects.queries import _sorted_questions
 from cbl.teams.models import Team, TeamMember
 
-SUMMARY_ELEMENTS = (ElementKey.ESSENTIAL_QUESTION, ElementKey.CHALLENGE_STATEMENT)
 VOICE_ORDER = {AssessmentKind.SELF: 0, AssessmentKind.PEER: 1, AssessmentKind.PARTNER: 2}
 
 
@@ -61,7 +62,9 @@ class GradingPage:
     teacher_assessments: dict[int | None, Assessment]  # by student id (None: the team)
     voices: list[Assessment]  # self, peer and partner assessments about the target
     siblings: list[Project]  # the challenge's projects, in the order the page steps through them
-    elements: dict[ElementKey, ProjectElement]
+    elements: dict[ElementKey, ProjectElement]  # every element of the project, Engage to Act
+    questions: list[GuidingQuestion]  # the investigation matrix, in its order
+    activities_by_question: dict[int, list[Activity]]
 
     def _step(self, offset: int) -> Project | None:
         ids = [p.id for p in self.siblings]
@@ -115,8 +118,25 @@ def grading_page(reader: User, project: Project, student_id: int | None) -> Grad
         select(Project).join(Team, Team.id == Project.team_id).options(contains_eager(Project.team))
         .where(Project.challenge_id == project.challenge_id).order_by(Team.name, Project.id)))
     elements = {e.key: e for e in db.session.scalars(select(ProjectElement).where(
-        ProjectElement.project_id == project.id, ProjectElement.key.in_(SUMMARY_ELEMENTS)))}
-    return GradingPage(project, settings, grid, members, student, current, teacher, voices, siblings, elements)
+        ProjectElement.project_id == project.id))}
+    questions, by_question = _matrix(project)
+    return GradingPage(project, settings, grid, members, student, current, teacher, voices, siblings, elements,
+                       questions, by_question)
+
+
+def _matrix(project: Project) -> tuple[list[GuidingQuestion], dict[int, list[Activity]]]:
+    """The project's guiding questions and, by question, its activities (one query)."""
+    questions: dict[int, GuidingQuestion] = {}
+    by_question: dict[int, list[Activity]] = {}
+    for question, activity in db.session.execute(
+            select(GuidingQuestion, Activity)
+            .outerjoin(activity_question, activity_question.c.guiding_question_id == GuidingQuestion.id)
+            .outerjoin(Activity, Activity.id == activity_question.c.activity_id)
+            .where(GuidingQuestion.project_id == project.id).order_by(GuidingQuestion.id, Activity.id)):
+        questions[question.id] = question
+        if activity is not None:
+            by_question.setdefault(question.id, []).append(activity)
+    return _sorted_questions(list(questions.values())), by_question
 
 
 # --- the teams of a challenge --------------------------------------------------------------

@@ -19,10 +19,13 @@ The rules, decided here:
   their own). Self-assessments and peer evaluations may be changed until a teacher releases an
   assessment of the project, then they are final; a partner's rating stays editable while the
   partner has access. Each voice needs its switch on in the challenge's settings.
-- **Peer evaluation is short:** a level per criterion of the challenge's rubric (every one
+- **Peer evaluation asks about contribution:** a level per question of the challenge's
+  contribution scale (:mod:`cbl.assessment.grading.peer`, not the product rubric; every one
   optional: a student skips what they cannot judge) and one comment on the teammate's
-  contribution; no comment per criterion. The partner rating form is the same: levels and
-  one comment, about the team.
+  contribution; no comment per criterion. The partner rating form is alike: levels of the
+  product rubric and one comment, about the team.
+- **An empty form is not submitted:** a self-assessment, peer evaluation or rating without a
+  level and without a comment is refused with a message (nothing is saved).
 - **Which rubric:** an assessment keeps the rubric version it was made with; a new one uses
   the challenge's rubric of the moment.
 
@@ -39,13 +42,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from cbl import audit
 from cbl.accounts.models import Role, User
 from cbl.assessment.access import visible_assessments
+from cbl.assessment.grading.peer import peer_rubric_id
 from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus, ChallengeAssessment, Criterion,
                                    Rubric, RubricLevel, Score)
 from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify, site_path
-from cbl.permissions import is_team_member, is_teacher_of
+from cbl.permissions import can_grade as can_grade_in, is_team_member, is_teacher_of
 from cbl.projects.models import Challenge, Project
 from cbl.teams.models import TeamMember
 
@@ -97,13 +101,18 @@ def challenge_settings(challenge_id: int) -> ChallengeAssessment | None:
 # --- who may assess ------------------------------------------------------------------------
 
 def can_grade(user: User | None, project: Project) -> bool:
-    """Only the class's teachers grade with the rubric (DESIGN.md §4)."""
-    return is_teacher_of(user, project.team.classroom_id)
+    """Only the class's teachers grade with the rubric (:func:`cbl.permissions.can_grade`)."""
+    return can_grade_in(user, project.team.classroom)
 
 
 def voice_on(settings: ChallengeAssessment | None, kind: AssessmentKind) -> bool:
-    """Whether the challenge asks for this other voice (and has a rubric to answer with)."""
-    if settings is None or settings.rubric_id is None:
+    """Whether the challenge asks for this other voice (and has a rubric to answer with: the
+    product rubric for self and partner; peer evaluation has its own contribution scale)."""
+    if settings is None:
+        return False
+    if kind is AssessmentKind.PEER:
+        return settings.peer_evaluation
+    if settings.rubric_id is None:
         return False
     return {AssessmentKind.SELF: settings.self_assessment, AssessmentKind.PEER: settings.peer_evaluation,
             AssessmentKind.PARTNER: settings.partner_rating}.get(kind, False)
@@ -235,6 +244,8 @@ def _save(reader: User, project: Project, kind: AssessmentKind, *, student_id: i
     existing = find_assessment(reader, project.id, kind, student_id=student_id, assessor_id=assessor_id)
     if existing is not None:
         expected_rubric = existing.rubric_id
+    elif kind is AssessmentKind.PEER:
+        expected_rubric = peer_rubric_id(project.challenge)
     else:
         settings = challenge_settings(project.challenge_id)
         expected_rubric = settings.rubric_id if settings else None
@@ -391,8 +402,9 @@ def submit_voice(project: Project, assessor: User, kind: AssessmentKind, *, stud
         raise NotFound()
     if kind is AssessmentKind.PARTNER and student_id is not None:
         raise NotFound()
-    if kind is AssessmentKind.PARTNER and not any(level is not None for level in marks.levels.values()) \
-            and not marks.overall_comment.strip():
+    # An empty form is not a submission (it would tell the teacher "submitted" about nothing).
+    if not any(level is not None for level in marks.levels.values()) and not marks.overall_comment.strip() \
+            and not any(comment.strip() for comment in marks.comments.values()):
         raise ValidationFailed(_("Choose at least one level or write a comment."))
     given = find_assessment(assessor, project.id, kind, student_id=student_id, assessor_id=assessor.id)
     if kind is not AssessmentKind.PARTNER and voices_locked(project.id, given):

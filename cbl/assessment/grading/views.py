@@ -198,3 +198,4 @@ def _project_panel(project: Project, *, member: bool = False, teacher: bool = Fa
 
 
 from cbl.assessment.grading import voice_views as grading_voice_views  # noqa: E402,F401  (the students' and partners' routes)
+from cbl.assessment.grading import peer_views as grading_peer_views  # noqa: E402,F401  (the peer scale's editor)

@@ -10,6 +10,7 @@ from cbl.accounts.models import Role, User
 from cbl.assessment.grading import services as grading
 from cbl.assessment.grading import queries as grading_queries
 from cbl.assessment.blueprint import bp
+from cbl.assessment.grading.peer import peer_rubric_id
 from cbl.assessment.grading.forms import VoiceForm, comment_name, level_name, read_marks, rubric_form, unknown_criteria
 from cbl.assessment.grading.views import hidden_problem, place_error
 from cbl.assessment.models import AssessmentKind
@@ -69,7 +70,12 @@ def _voice(project: Project, kind: AssessmentKind, student: User | None):
     student_id = student.id if student is not None else None
     existing = grading.find_assessment(current_user, project.id, kind, student_id=student_id,
                                        assessor_id=current_user.id)
-    grid = grading.load_grid(existing.rubric_id if existing else settings.rubric_id)
+    if existing is not None:
+        grid = grading.load_grid(existing.rubric_id)
+    elif kind is AssessmentKind.PEER:
+        grid = grading.load_grid(peer_rubric_id(project.challenge, current_user))
+    else:
+        grid = grading.load_grid(settings.rubric_id)
     locked = kind is not AssessmentKind.PARTNER and grading.voices_locked(project.id, existing)
     comments = kind is AssessmentKind.SELF
     status, extra = 200, {}

@@ -20,7 +20,7 @@ layout reads the data instead. Numbers in it are formatted for that language too
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable
 
@@ -49,6 +49,23 @@ METHOD_LABELS = {
 
 
 @dataclass(frozen=True)
+class Placement:
+    """How a level of a rubric on another point scale was put on the class's scale
+    (:mod:`cbl.assessment.mastery.scale`): its own ``points`` and ``label`` on its rubric's
+    ``low``–``high`` scale, its ``rank`` of ``count`` levels, and the ``value`` it counts as;
+    ``how`` is ``by_level`` (the class's level of the same rank) or ``proportional``."""
+
+    points: float
+    label: str
+    low: float
+    high: float
+    value: float
+    rank: int
+    count: int
+    how: str
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One level a student reached for a competency.
 
@@ -61,6 +78,9 @@ class Evidence:
     work_date: date
     ref: int = 0
     label: str = ""
+    placed: Placement | None = None  # set when the level came from a rubric on another scale
+    voice: str = ""  # "self", "peer", "partner": not the teacher's (counted only if the class says so)
+    capped_from: float | None = None  # a voice's level above the teacher's, counted at the teacher's
 
     @property
     def order_key(self) -> tuple:
@@ -87,6 +107,7 @@ class MasteryResult:
     times: int | None = None
     count: int | None = None
     mastered: bool | None = None
+    proficient_label: str = ""  # the class's level at proficient, e.g. "Proficient"
 
     @property
     def method_label(self) -> str:
@@ -97,9 +118,14 @@ class MasteryResult:
         "Mean: (3 + 2 + 4) ÷ 3 = 3"."""
         text = _EXPLAINERS[self.method](self)
         if self.proficient is not None and self.method is not Method.TIMES_PROFICIENT:
-            text += " " + (_("At or above proficient (%(level)s): mastered.", level=_num(self.proficient))
-                           if self.mastered else
-                           _("Below proficient (%(level)s): not yet mastered.", level=_num(self.proficient)))
+            text += " " + (_("At or above %(level)s: mastered.", level=_proficient(self)) if self.mastered else
+                           _("Below %(level)s: not yet mastered.", level=_proficient(self)))
+        placed = [e.placed for e in self.inputs if e.placed is not None]
+        if placed:
+            text += " " + explain_placements(placed)
+        if any(e.capped_from is not None for e in self.inputs):
+            text += " " + _("A self, peer or partner level above the teacher's highest level counts at the "
+                            "teacher's level: other voices never outrank the teacher.")
         return text
 
 
@@ -179,19 +205,25 @@ def times_proficient(evidence: Iterable[Evidence], *, proficient: float,
 
 
 def compute(method: Method | str, evidence: Iterable[Evidence], *, weight: float = DEFAULT_WEIGHT,
-            proficient: float | None = None, times: int = DEFAULT_TIMES) -> MasteryResult | None:
+            proficient: float | None = None, times: int = DEFAULT_TIMES,
+            proficient_label: str = "") -> MasteryResult | None:
     """Apply the class's method. ``weight`` is for the decaying average, ``times`` for "n
     times at or above proficient", which also needs ``proficient`` (ValueError without).
-    Any method is given ``proficient`` when known, to say whether the value reaches it."""
+    Any method is given ``proficient`` when known, to say whether the value reaches it;
+    ``proficient_label`` names that level in the explanation."""
     method = Method(method)
     if method is Method.TIMES_PROFICIENT:
         if proficient is None:
             raise ValueError("times_proficient needs the proficient level")
-        return times_proficient(evidence, proficient=proficient, times=times)
-    if method is Method.DECAYING_AVERAGE:
-        return decaying_average(evidence, weight=weight, proficient=proficient)
-    return {Method.MOST_RECENT: most_recent, Method.HIGHEST: highest, Method.MEAN: mean}[method](
-        evidence, proficient=proficient)
+        result = times_proficient(evidence, proficient=proficient, times=times)
+    elif method is Method.DECAYING_AVERAGE:
+        result = decaying_average(evidence, weight=weight, proficient=proficient)
+    else:
+        result = {Method.MOST_RECENT: most_recent, Method.HIGHEST: highest, Method.MEAN: mean}[method](
+            evidence, proficient=proficient)
+    if result is not None and proficient_label:
+        result = replace(result, proficient_label=proficient_label)
+    return result
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -246,10 +278,27 @@ def _explain_decaying(result: MasteryResult) -> str:
     return "; ".join(parts) + "."
 
 
+def _proficient(result: MasteryResult) -> str:
+    """The proficient level as a teacher names it: "Proficient (3)" (the class's level at the
+    proficient points), else "proficient (3)"."""
+    number = _num(result.proficient or 0)
+    if result.proficient_label:
+        return _("%(label)s (%(points)s)", label=result.proficient_label, points=number)
+    return _("proficient (%(points)s)", points=number)
+
+
 def _explain_times(result: MasteryResult) -> str:
-    reached = ngettext("%(num)d piece of evidence reached proficient (%(level)s) or above; %(times)d needed:",
-                       "%(num)d pieces of evidence reached proficient (%(level)s) or above; %(times)d needed:",
-                       result.count or 0, level=_num(result.proficient or 0), times=result.times or 0)
+    reached = ngettext("%(num)d time at %(level)s or above; %(times)d needed:",
+                       "%(num)d times at %(level)s or above; %(times)d needed:",
+                       result.count or 0, level=_proficient(result), times=result.times or 0)
+    voices = sum(1 for e in result.used if e.voice)
+    if voices:
+        reached = ngettext("%(num)d time at %(level)s or above (%(teacher)d by the teacher, %(voices)d by self, "
+                           "peer or partner); %(times)d needed:",
+                           "%(num)d times at %(level)s or above (%(teacher)d by the teacher, %(voices)d by self, "
+                           "peer or partner); %(times)d needed:",
+                           result.count or 0, level=_proficient(result), times=result.times or 0,
+                           teacher=(result.count or 0) - voices, voices=voices)
     verdict = _("mastered.") if result.mastered else _("not yet mastered.")
     if len(result.inputs) >= (result.times or 0):
         value = ngettext("Highest level reached at least %(num)d time: %(value)s.",
@@ -258,6 +307,26 @@ def _explain_times(result: MasteryResult) -> str:
     else:
         value = _("Level reached every time so far: %(value)s.", value=_num(result.value))
     return f"{reached} {verdict} {value}"
+
+
+def explain_placements(placed: list[Placement]) -> str:
+    """Say how scores of rubrics on another point scale were put on the class's scale."""
+    seen, parts = set(), []
+    for p in placed:
+        if (p.label, p.points, p.low, p.high) in seen:
+            continue
+        seen.add((p.label, p.points, p.low, p.high))
+        if p.how == "by_level":
+            parts.append(_("%(label)s (%(points)s on a %(low)s–%(high)s rubric) is level %(rank)d of %(count)d: it "
+                           "counts as the class's level %(rank)d, %(value)s", label=p.label, points=_num(p.points),
+                           low=_num(p.low), high=_num(p.high), rank=p.rank, count=p.count, value=_num(p.value)))
+        else:
+            parts.append(_("%(label)s (%(points)s on a %(low)s–%(high)s rubric) is level %(rank)d of %(count)d: "
+                           "placed proportionally on the class's levels, it counts as %(value)s", label=p.label,
+                           points=_num(p.points), low=_num(p.low), high=_num(p.high), rank=p.rank, count=p.count,
+                           value=_num(p.value)))
+    return _("Scores of rubrics on another point scale are put on the class's scale by their level, not their "
+             "points: %(list)s.", list="; ".join(parts))
 
 
 _EXPLAINERS = {

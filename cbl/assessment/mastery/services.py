@@ -26,7 +26,7 @@ A whole class (students × competencies) is computed in a fixed number of querie
 settings, the students, the competencies, and one query for every score."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -36,6 +36,7 @@ from cbl import audit
 from cbl.accounts.models import Role, User
 from cbl.assessment.access import visible_assessments
 from cbl.assessment.mastery.methods import DEFAULT_TIMES, DEFAULT_WEIGHT, Evidence, MasteryResult, Method, compute
+from cbl.assessment.mastery.scale import ClassScale, load_scale
 from cbl.assessment.models import (Assessment, AssessmentKind, AssessmentStatus, ChallengeAssessment, Criterion,
                                    MasterySettings, RubricLevel, Score)
 from cbl.competencies.models import Competency
@@ -76,7 +77,13 @@ class EvidenceItem:
 
     @property
     def points(self) -> float:
+        """The level's value on the class's scale (what mastery counts)."""
         return self.evidence.level
+
+    @property
+    def placed(self):
+        """How the level was put on the class's scale, if its rubric counts points otherwise."""
+        return self.evidence.placed
 
 
 @dataclass
@@ -89,6 +96,7 @@ class Mastery:
     competencies: list[Competency]
     evidence: dict[Key, list[EvidenceItem]] = field(default_factory=dict)
     results: dict[Key, MasteryResult] = field(default_factory=dict)
+    scale: ClassScale = field(default_factory=lambda: ClassScale([]))
 
     def result(self, student_id: int, competency_id: int) -> MasteryResult | None:
         return self.results.get((student_id, competency_id))
@@ -174,16 +182,15 @@ def class_competencies(viewer: User | None, classroom_id: int) -> list[Competenc
 
 
 def class_scale(viewer: User | None, classroom_id: int) -> list[tuple[float, str]]:
-    """The levels of the class's rubrics as (points, label), low to high, one label per
-    number of points (the first rubric's), for the axis of a chart (one query)."""
-    levels = db.session.execute(
-        select(RubricLevel.points, RubricLevel.label)
-        .where(RubricLevel.rubric_id.in_(class_rubric_ids(viewer, classroom_id)))
-        .order_by(RubricLevel.rubric_id, RubricLevel.position))
-    scale: dict[float, str] = {}
-    for points, label in levels:
-        scale.setdefault(float(points), label)
-    return sorted(scale.items())
+    """The class's scale as (points, label), low to high: the levels of its first rubric,
+    on which every score is placed (:mod:`cbl.assessment.mastery.scale`), for the axis of a
+    chart (one query)."""
+    return load_scale(classroom_id).levels
+
+
+def proficient_label(scale: ClassScale, settings: MasterySettings) -> str:
+    """The name of the class's level at proficient ("Proficient"), if one sits exactly there."""
+    return next((label for points, label in scale.levels if points == settings.proficient_points), "")
 
 
 # --- evidence --------------------------------------------------------------------------------
@@ -192,8 +199,9 @@ def _scores(viewer: User | None, classroom_id: int, settings: MasterySettings) -
     """Every released score with a level that counts in the class, one row per student it
     is evidence for (a team assessment gives a row for each member of the team)."""
     student = func.coalesce(Assessment.student_id, TeamMember.user_id).label("for_student")
-    stmt = (select(Score.id, Score.comment, Criterion.competency_id, Criterion.title, RubricLevel.points,
-                   RubricLevel.label, Assessment.id, Assessment.project_id, Assessment.kind, Assessment.student_id,
+    stmt = (select(Score.id, Score.comment, Criterion.competency_id, Criterion.title, RubricLevel.id,
+                   RubricLevel.points, RubricLevel.label, Assessment.id, Assessment.project_id, Assessment.kind,
+                   Assessment.student_id,
                    Assessment.work_date, Assessment.released_at, Challenge.title, student)
             .join(Assessment, Assessment.id == Score.assessment_id)
             .join(Criterion, Criterion.id == Score.criterion_id)
@@ -211,47 +219,71 @@ def _scores(viewer: User | None, classroom_id: int, settings: MasterySettings) -
 
 
 def gather_evidence(viewer: User | None, classroom_id: int, settings: MasterySettings, *,
-                    student_ids: Iterable[int] | None = None,
-                    competency_id: int | None = None) -> dict[Key, list[EvidenceItem]]:
+                    student_ids: Iterable[int] | None = None, competency_id: int | None = None,
+                    scale: ClassScale | None = None) -> dict[Key, list[EvidenceItem]]:
     """The evidence of every (student, competency) pair of the class the viewer may read,
-    each list oldest work first (one query). ``student_ids`` and ``competency_id`` narrow it."""
+    each list oldest work first, each level put on the class's ``scale`` (one query, and one
+    for the scale when not given). ``student_ids`` and ``competency_id`` narrow it."""
+    scale = load_scale(classroom_id) if scale is None else scale
     stmt = _scores(viewer, classroom_id, settings)
     if student_ids is not None:
         stmt = stmt.where(func.coalesce(Assessment.student_id, TeamMember.user_id).in_(list(student_ids)))
     if competency_id is not None:
         stmt = stmt.where(Criterion.competency_id == competency_id)
     found: dict[Key, list[EvidenceItem]] = {}
-    for (score_id, comment, comp_id, criterion, points, level_label, assessment_id, project_id, kind, about,
-         work_date, released_at, challenge, student_id) in db.session.execute(stmt):
+    for (score_id, comment, comp_id, criterion, level_id, points, level_label, assessment_id, project_id, kind,
+         about, work_date, released_at, challenge, student_id) in db.session.execute(stmt):
         label = f"{challenge} · {criterion}"
-        item = EvidenceItem(Evidence(float(points), work_date, ref=assessment_id, label=label), score_id,
+        value, placed = scale.value(level_id, float(points))
+        voice = "" if kind == AssessmentKind.TEACHER else AssessmentKind(kind).value
+        item = EvidenceItem(Evidence(value, work_date, ref=assessment_id, label=label, placed=placed, voice=voice),
+                            score_id,
                             student_id, comp_id, assessment_id, project_id, AssessmentKind(kind), about is None,
                             challenge, criterion, level_label, comment or "", released_at)
         found.setdefault((student_id, comp_id), []).append(item)
-    for items in found.values():
+    for key, items in found.items():
+        found[key] = _cap_voices(items)
         # The order of result.inputs (stable sort on the same key), so a page pairs them up.
-        items.sort(key=lambda item: (item.evidence.order_key, item.score_id))
+        found[key].sort(key=lambda item: (item.evidence.order_key, item.score_id))
     return found
 
 
-def compute_for(settings: MasterySettings, evidence: Iterable[Evidence]) -> MasteryResult | None:
-    """The class's method on some evidence (None for none)."""
+def _cap_voices(items: list[EvidenceItem]) -> list[EvidenceItem]:
+    """Self, peer and partner levels (counted only when the class says so) never outrank the
+    teacher's: one above the teacher's highest level for the competency counts at it."""
+    teacher = [item.points for item in items if not item.evidence.voice]
+    if not teacher:
+        return items
+    ceiling = max(teacher)
+    return [replace(item, evidence=replace(item.evidence, level=ceiling, capped_from=item.points))
+            if item.evidence.voice and item.points > ceiling else item for item in items]
+
+
+def compute_for(settings: MasterySettings, evidence: Iterable[Evidence],
+                scale: ClassScale | None = None) -> MasteryResult | None:
+    """The class's method on some evidence (None for none); ``scale`` names the proficient level."""
     return compute(settings.method, evidence, weight=settings.weight, proficient=settings.proficient_points,
-                   times=settings.times)
+                   times=settings.times, proficient_label=proficient_label(scale, settings) if scale else "")
 
 
 def class_mastery(viewer: User | None, classroom: Classroom, *, students: list[User] | None = None,
-                  competency_id: int | None = None) -> Mastery:
+                  competency_id: int | None = None, other_voices: bool | None = None) -> Mastery:
     """Mastery of every student of the class (or of ``students``) in every competency the
-    class assesses, from what ``viewer`` may read, in four queries whatever the class's size."""
+    class assesses, from what ``viewer`` may read, in five queries whatever the class's size.
+    ``other_voices`` overrides the class's setting for this computation only (an export)."""
     settings = get_settings(classroom.id)
+    if other_voices is not None and other_voices != settings.count_other_voices:
+        settings = MasterySettings(classroom_id=classroom.id, method=settings.method, weight=settings.weight,
+                                   times=settings.times, proficient_points=settings.proficient_points,
+                                   count_other_voices=other_voices)
     students = class_students(classroom.id) if students is None else students
     competencies = class_competencies(viewer, classroom.id)
+    scale = load_scale(classroom.id)
     evidence = gather_evidence(viewer, classroom.id, settings, student_ids=[s.id for s in students],
-                               competency_id=competency_id)
+                               competency_id=competency_id, scale=scale)
     results = {key: result for key, items in evidence.items()
-               if (result := compute_for(settings, [item.evidence for item in items])) is not None}
-    return Mastery(classroom, settings, students, competencies, evidence, results)
+               if (result := compute_for(settings, [item.evidence for item in items], scale)) is not None}
+    return Mastery(classroom, settings, students, competencies, evidence, results, scale)
 
 
 @dataclass(frozen=True)
@@ -262,10 +294,11 @@ class GrowthPoint:
     running: MasteryResult
 
 
-def growth(settings: MasterySettings, items: list[EvidenceItem]) -> list[GrowthPoint]:
+def growth(settings: MasterySettings, items: list[EvidenceItem],
+           scale: ClassScale | None = None) -> list[GrowthPoint]:
     """The running mastery after each piece of evidence, oldest work first."""
     points = []
     for index, item in enumerate(items):
-        running = compute_for(settings, [i.evidence for i in items[:index + 1]])
+        running = compute_for(settings, [i.evidence for i in items[:index + 1]], scale)
         points.append(GrowthPoint(item, running))
     return points

@@ -23,8 +23,10 @@ from cbl.assessment.mastery import services as service
 from cbl.assessment.access import visible_goals
 from cbl.assessment.blueprint import bp
 from cbl.assessment.mastery.methods import METHOD_LABELS, Method
+from cbl.assessment.mastery.scale import level_name
 from cbl.assessment.mastery.charts import growth_chart, profile_chart
 from cbl.assessment.mastery.export import gradebook_csv, gradebook_filename
+from cbl.assessment.mastery.gradebook import gradebook_wide_csv, gradebook_wide_filename
 from cbl.assessment.mastery.forms import METHOD_HINTS, MasterySettingsForm
 from cbl.assessment.models import AssessmentKind, LearningGoal
 from cbl.competencies.models import Competency
@@ -32,7 +34,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.permissions import can_manage_classroom, get_visible, is_teacher_of, visible_classrooms
-from cbl.teams.models import Classroom, Enrolment
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment
 
 KIND_LABELS = {AssessmentKind.TEACHER: _l("Teacher"), AssessmentKind.SELF: _l("Self-assessment"),
                AssessmentKind.PEER: _l("Teammate"), AssessmentKind.PARTNER: _l("Partner")}
@@ -103,7 +105,7 @@ def profile(classroom_id: int, student_id: int):
     """The jagged profile: every competency of the class as a bar, each linked to its evidence."""
     classroom, student = _load_student(classroom_id, student_id)
     mastery = service.class_mastery(current_user, classroom, students=[student])
-    scale = service.class_scale(current_user, classroom.id)
+    scale = mastery.scale.levels
     results = {c.id: r for c in mastery.competencies if (r := mastery.result(student.id, c.id))}
     chart = profile_chart(mastery.competencies, results, scale, mastery.settings.proficient_points)
     return render_template("assessment/mastery/profile.html", classroom=classroom, student=student,
@@ -118,19 +120,16 @@ def growth(classroom_id: int, student_id: int, competency_id: int):
     classroom, student = _load_student(classroom_id, student_id)
     competency = db.get_or_404(Competency, competency_id)
     mastery = service.class_mastery(current_user, classroom, students=[student], competency_id=competency.id)
-    points = service.growth(mastery.settings, mastery.items(student.id, competency.id))
-    scale = service.class_scale(current_user, classroom.id)
+    points = service.growth(mastery.settings, mastery.items(student.id, competency.id), mastery.scale)
+    scale = mastery.scale.levels
     chart = growth_chart(points, scale, mastery.settings.proficient_points)
     return render_template("assessment/mastery/growth.html", classroom=classroom, student=student,
                            competency=competency, mastery=mastery, points=points, chart=chart,
                            result=mastery.result(student.id, competency.id), **_labels())
 
 
-@bp.get("/classes/<int:classroom_id>/students/<int:student_id>/transcript")
-@login_required
-def transcript(classroom_id: int, student_id: int):
-    """A printable competency transcript of one student in one class."""
-    classroom, student = _load_student(classroom_id, student_id)
+def _transcript_section(classroom: Classroom, student: User) -> dict:
+    """What the transcript shows of one class: its teachers, the student's mastery and goals."""
     mastery = service.class_mastery(current_user, classroom, students=[student])
     goals = db.session.scalars(visible_goals(current_user).where(
         LearningGoal.student_id == student.id, LearningGoal.classroom_id == classroom.id)
@@ -138,8 +137,45 @@ def transcript(classroom_id: int, student_id: int):
     goals_by_competency: dict[int | None, list[LearningGoal]] = {}
     for goal in goals:
         goals_by_competency.setdefault(goal.competency_id, []).append(goal)
-    return render_template("assessment/mastery/transcript.html", classroom=classroom, student=student,
-                           mastery=mastery, goals=goals_by_competency, printed_on=utcnow().date(), **_labels())
+    teachers = db.session.scalars(select(User).join(ClassroomTeacher, ClassroomTeacher.user_id == User.id)
+                                  .where(ClassroomTeacher.classroom_id == classroom.id)
+                                  .order_by(User.display_name)).all()
+    return {"classroom": classroom, "mastery": mastery, "goals": goals_by_competency, "teachers": teachers}
+
+
+def _render_transcript(student: User, sections: list[dict], *, back_classroom: Classroom | None):
+    return render_template("assessment/mastery/transcript.html", student=student, sections=sections,
+                           back_classroom=back_classroom, printed_on=utcnow().date(),
+                           school_name=current_app.config.get("SCHOOL_NAME") or "CBL Tracker",
+                           level_name=level_name, **_labels())
+
+
+@bp.get("/classes/<int:classroom_id>/students/<int:student_id>/transcript")
+@login_required
+def transcript(classroom_id: int, student_id: int):
+    """A printable competency transcript of one student in one class."""
+    classroom, student = _load_student(classroom_id, student_id)
+    return _render_transcript(student, [_transcript_section(classroom, student)], back_classroom=classroom)
+
+
+@bp.get("/students/<int:student_id>/transcript")
+@login_required
+def transcript_all(student_id: int):
+    """The transcript across every class of the student the visitor may read: all of them
+    for the student themself and admins, the classes they teach for a teacher (404 when none)."""
+    if current_user.role is Role.STUDENT and current_user.id != student_id:
+        abort(404)
+    if current_user.role not in (Role.STUDENT, Role.TEACHER, Role.ADMIN):
+        abort(404)
+    student = db.session.scalar(select(User).where(User.id == student_id, User.role == Role.STUDENT))
+    if student is None:
+        abort(404)
+    classrooms = db.session.scalars(
+        visible_classrooms(current_user).join(Enrolment, Enrolment.classroom_id == Classroom.id)
+        .where(Enrolment.user_id == student.id).order_by(Classroom.created_at, Classroom.id)).all()
+    if not classrooms:
+        abort(404)
+    return _render_transcript(student, [_transcript_section(c, student) for c in classrooms], back_classroom=None)
 
 
 # --- the class ---------------------------------------------------------------------------------
@@ -170,6 +206,26 @@ def gradebook(classroom_id: int):
     return response
 
 
+@bp.get("/classes/<int:classroom_id>/gradebook-students.csv")
+@login_required
+def gradebook_wide(classroom_id: int):
+    """The gradebook with one row per student (competencies' mastery and each released
+    assessment); ``?voices=1`` adds self, peer and partner assessments to the teacher's."""
+    classroom = _load_class(classroom_id, admins=False)
+    other_voices = request.args.get("voices") == "1"
+    audit.record_now(audit.Action.GRADEBOOK_EXPORTED, actor_id=current_user.id, classroom_id=classroom.id,
+                     object_type="classroom", object_id=classroom.id,
+                     detail="one row per student" + (", with self, peer and partner" if other_voices else ""))
+    response = Response(stream_with_context(gradebook_wide_csv(current_user.id, classroom.id,
+                                                               other_voices=other_voices)),
+                        content_type="text/csv; charset=utf-8")
+    filename = gradebook_wide_filename(classroom, utcnow().date())
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/classes/<int:classroom_id>/mastery-settings", methods=["GET", "POST"])
 @login_required
 def mastery_settings(classroom_id: int):
@@ -189,5 +245,6 @@ def mastery_settings(classroom_id: int):
         else:
             flash(_("Mastery settings saved. Every profile and the heat map now use them."), "success")
             return redirect(url_for("assessment.heatmap", classroom_id=classroom.id))
+    scale = [(mastery_num(points), label) for points, label in service.class_scale(current_user, classroom.id)]
     return render_template("assessment/mastery/settings.html", classroom=classroom, form=form,
-                           method_hints=METHOD_HINTS), 400 if request.method == "POST" else 200
+                           method_hints=METHOD_HINTS, scale=scale), 400 if request.method == "POST" else 200

@@ -95,11 +95,12 @@ def format_points(points: float | None) -> str:
 
 # --- checking --------------------------------------------------------------------------------
 
-def check_rubric(data: RubricData) -> RubricData:
+def check_rubric(data: RubricData, *, competencies: bool = True) -> RubricData:
     """The data with its texts trimmed, if it makes a valid rubric: a title; 1 to 8 levels,
     each labelled (labels unique) with points from 0 to 1000 going strictly up; 1 to 30
-    criteria, each titled and tied to an existing competency, with one descriptor per level;
-    every text within its column's size. Raises :class:`RubricInvalid` listing every problem."""
+    criteria, each titled and tied to an existing competency (with ``competencies``; without,
+    a peer contribution scale, to none), with one descriptor per level; every text within its
+    column's size. Raises :class:`RubricInvalid` listing every problem."""
     data = _cleaned(data)
     problems: list[Problem] = []
     if not data.title:
@@ -109,7 +110,7 @@ def check_rubric(data: RubricData) -> RubricData:
     if len(data.description) > DESCRIPTION_MAX:
         problems.append(Problem(("description",), _("Keep the description to %(n)d characters.", n=DESCRIPTION_MAX)))
     problems += _level_problems(data.levels)
-    problems += _criterion_problems(data.criteria, len(data.levels))
+    problems += _criterion_problems(data.criteria, len(data.levels), competencies)
     if problems:
         raise RubricInvalid(problems)
     return data
@@ -149,7 +150,8 @@ def _level_problems(levels: tuple[LevelData, ...]) -> list[Problem]:
     return problems
 
 
-def _criterion_problems(criteria: tuple[CriterionData, ...], level_count: int) -> list[Problem]:
+def _criterion_problems(criteria: tuple[CriterionData, ...], level_count: int,
+                        competencies: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     if not criteria:
         problems.append(Problem(("criteria",), _("Add at least one criterion.")))
@@ -163,7 +165,9 @@ def _criterion_problems(criteria: tuple[CriterionData, ...], level_count: int) -
         elif len(criterion.title) > CRITERION_TITLE_MAX:
             problems.append(Problem(("criteria", i, "title"),
                                     _("Keep the title to %(n)d characters.", n=CRITERION_TITLE_MAX)))
-        if criterion.competency_id is None:
+        if not competencies:
+            pass  # a contribution scale: its criteria give no evidence of a competency
+        elif criterion.competency_id is None:
             problems.append(Problem(("criteria", i, "competency_id"),
                                     _("Choose the competency this criterion gives evidence of.")))
         elif criterion.competency_id not in known:

@@ -41,9 +41,16 @@ def get_rubric(rubric_id: int) -> Rubric | None:
     return db.session.scalar(select(Rubric).where(Rubric.id == rubric_id).options(*grid_options()))
 
 
+def _peer_scales() -> Select:
+    """Ids of the challenges' peer contribution scales: they belong to their challenge, not
+    to the library (edited on the challenge's peer evaluation page)."""
+    return select(ChallengeAssessment.peer_rubric_id).where(ChallengeAssessment.peer_rubric_id.is_not(None))
+
+
 def library(owner: User | None = None) -> Select:
     """The current version of every rubric (or of ``owner``'s), by title, grid loaded."""
-    stmt = select(Rubric).where(Rubric.superseded_at.is_(None)).options(*grid_options())
+    stmt = select(Rubric).where(Rubric.superseded_at.is_(None), Rubric.id.not_in(_peer_scales())) \
+        .options(*grid_options())
     if owner is not None:
         stmt = stmt.where(Rubric.owner_id == owner.id)
     return stmt.order_by(func.lower(Rubric.title), Rubric.id)
@@ -52,7 +59,8 @@ def library(owner: User | None = None) -> Select:
 def library_choices(user: User) -> tuple[list[Rubric], list[Rubric]]:
     """The current versions to choose from, by title: the user's own, then the others
     (titles and versions only, no grid)."""
-    found = db.session.scalars(select(Rubric).where(Rubric.superseded_at.is_(None))
+    found = db.session.scalars(select(Rubric).where(Rubric.superseded_at.is_(None),
+                                                    Rubric.id.not_in(_peer_scales()))
                                .order_by(func.lower(Rubric.title), Rubric.id)).all()
     return [r for r in found if r.owner_id == user.id], [r for r in found if r.owner_id != user.id]
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cbl.accounts.models import Role
+from cbl.assessment.grading.peer import peer_rubric_id
 from cbl.assessment.rubrics import queries
 from cbl.assessment.rubrics import services as rubrics
 from cbl.assessment.blueprint import bp
@@ -223,6 +224,8 @@ def rubric_challenge(challenge_id: int):
         except ValidationFailed as err:
             form.rubric.errors = [str(err)]
         else:
+            if form.peer_evaluation.data:  # the challenge's contribution scale, in the teacher's language
+                peer_rubric_id(challenge, current_user)
             flash(_("Assessment settings saved."), "success")
             return redirect(url_for("assessment.rubric_challenge", challenge_id=challenge.id))
     rubric = queries.current_rubric_for(challenge)
