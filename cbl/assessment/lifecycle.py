@@ -29,7 +29,8 @@ def _copy_assessment_settings(source: Challenge, copy: Challenge) -> None:
     if settings is not None:
         db.session.add(ChallengeAssessment(
             challenge_id=copy.id, rubric_id=settings.rubric_id, self_assessment=settings.self_assessment,
-            peer_evaluation=settings.peer_evaluation, partner_rating=settings.partner_rating))
+            peer_evaluation=settings.peer_evaluation, partner_rating=settings.partner_rating,
+            peer_rubric_id=settings.peer_rubric_id))
 
 
 @challenge_copier

@@ -1,7 +1,7 @@
 """a challenge's peer contribution scale
 
 Revision ID: b7d1e0c4a9f2
-Revises: c6b27f5b6e76
+Revises: 3d1e5a7b9c20
 Create Date: 2026-12-04
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d1e0c4a9f2'
-down_revision = 'c6b27f5b6e76'
+down_revision = '3d1e5a7b9c20'
 branch_labels = None
 depends_on = None
 
