@@ -264,7 +264,7 @@ def waiting_for_teacher(teacher: User) -> Select:
     return (select(Comment).join(Project, Project.id == Comment.project_id).join(Team, Team.id == Project.team_id)
             .where(Comment.status == CommentStatus.PENDING, Team.classroom_id.in_(taught_classroom_ids(teacher)))
             .options(joinedload(Comment.author), joinedload(Comment.entry),
-                     joinedload(Comment.project).joinedload(Project.team),
+                     joinedload(Comment.project).joinedload(Project.team).joinedload(Team.classroom),
                      joinedload(Comment.project).joinedload(Project.challenge),
                      selectinload(Comment.replies))
             .order_by(Comment.created_at, Comment.id))

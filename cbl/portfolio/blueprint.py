@@ -8,13 +8,13 @@ from sqlalchemy.orm import joinedload
 
 from cbl.competencies.queries import competency_choices
 from cbl.extensions import db
-from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of, taught_classroom_ids,
+from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of,
                              visible_entries)
 from cbl.portfolio import publishing, queries
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
-from cbl.projects.hooks import board_extra, project_page_extra, teacher_home_extra
+from cbl.projects.hooks import board_extra, project_page_extra
 from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
 from cbl.teams.models import Team
 
@@ -103,14 +103,6 @@ def _board(*, classroom, **_known) -> dict:
     """Publication requests waiting on the class board, by project."""
     waiting = db.session.scalars(_publication_requests().where(Team.classroom_id == classroom.id))
     return {"publication_requests": {publication.project_id: publication for publication in waiting}}
-
-
-@teacher_home_extra
-def _teacher_home(*, user, **_known) -> dict:
-    """Publication requests waiting in the classes the teacher teaches."""
-    return {"publication_requests": list(db.session.scalars(
-        _publication_requests().where(Team.classroom_id.in_(taught_classroom_ids(user)))
-        .order_by(Publication.requested_at)))}
 
 
 @bp.record_once

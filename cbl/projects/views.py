@@ -10,6 +10,7 @@ from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
+from cbl.notifications.inbox import inbox_for
 from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
                              get_visible, is_team_member, is_teacher_of, visible_challenges, visible_classrooms, visible_projects)
 from cbl.projects import hooks, phases, queries, services
@@ -38,9 +39,9 @@ def home():
         return render_template("projects/home_partner.html", projects=projects,
                                **hooks.partner_home_context(user=current_user, projects=projects))
     classrooms = db.session.scalars(visible_classrooms(current_user).order_by(Classroom.name)).all()
-    pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
-    return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
-                           decision_form=DecisionForm(),
+    # Guests' comments to approve have their own section, with the buttons to do it.
+    waiting = inbox_for(current_user, without=("comment_waiting",)) if role is Role.TEACHER else []
+    return render_template("projects/home_teacher.html", classrooms=classrooms, inbox=waiting,
                            **(hooks.teacher_home_context(user=current_user) if role is Role.TEACHER else {}))
 
 
