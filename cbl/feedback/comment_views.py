@@ -18,6 +18,7 @@ from cbl.feedback.views import bp
 from cbl.formtools import EmptyForm, choices
 from cbl.permissions import get_visible, visible_entries
 from cbl.portfolio.blueprint import load_entry
+from cbl.portfolio.export import export_extra
 from cbl.portfolio.models import Entry
 from cbl.projects import hooks
 from cbl.projects.blueprint import load_project
@@ -210,6 +211,18 @@ def _entry_page(entry: Entry, comment_form: CommentForm | None = None, **_known)
             "comment_form": form if comments.can_comment(current_user, project) else None,
             "reply_form": ReplyForm(formdata=None), "may_address": False,
             "may_moderate": comments.can_moderate(current_user, project)}
+
+
+@export_extra
+def _export(*, user, project, **_known) -> dict:
+    """The feedback threads in a project's exported portfolio: what the team and its teachers
+    read, without the guests' comments still waiting for approval (nor hidden ones)."""
+    published = []
+    for thread in comments.threads(user, project):
+        if thread.comment.status is CommentStatus.VISIBLE:
+            thread.replies = [reply for reply in thread.replies if reply.status is CommentStatus.VISIBLE]
+            published.append(thread)
+    return {"feedback_threads": published}
 
 
 @hooks.teacher_home_extra

@@ -11,6 +11,7 @@ from cbl.extensions import db
 from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of,
                              visible_entries)
 from cbl.portfolio import publishing, queries
+from cbl.portfolio.export import is_web_address
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
@@ -107,4 +108,6 @@ def _board(*, classroom, **_known) -> dict:
 
 @bp.record_once
 def _template_globals(state) -> None:
-    state.app.jinja_env.globals.update(kind_labels=KIND_LABELS, visibility_labels=VISIBILITY_LABELS)
+    # is_web_address: the read-only phases (projects/_all_phases.html) are printed on the project page too.
+    state.app.jinja_env.globals.update(kind_labels=KIND_LABELS, visibility_labels=VISIBILITY_LABELS,
+                                       is_web_address=is_web_address)
