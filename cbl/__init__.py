@@ -122,6 +122,9 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.feedback import inbox as _f  # noqa: F401
     from cbl.portfolio import inbox as _p  # noqa: F401
     from cbl.projects import inbox as _j  # noqa: F401
+    # The audit log in words: names of its objects and details, one module per area.
+    from cbl.assessment import audit_names as _an  # noqa: F401
+    from cbl.feedback import audit_names as _fn  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

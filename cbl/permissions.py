@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import abort, g
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, and_, exists, or_, select
 
@@ -37,7 +38,7 @@ def role_required(*roles: Role) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403)
+                abort(403, _("Your account cannot use this page."))
             return view(*args, **kwargs)
 
         return wrapped
@@ -234,6 +235,18 @@ def can_manage_classroom(user: User | None, classroom: Classroom) -> bool:
     return user.role is Role.ADMIN or is_teacher_of(user, classroom.id)
 
 
+def can_read_class_mastery(user: User | None, classroom: Classroom) -> bool:
+    """The class's heat map, gradebook and mastery settings: its teachers and admins (DESIGN.md
+    §4: admins see assessments and mastery, and manage classes)."""
+    return can_manage_classroom(user, classroom)
+
+
+def can_read_reflections(user: User | None, classroom_id: int) -> bool:
+    """A class's reflections, gathered for reading: its teachers only (DESIGN.md §4: a private
+    reflection is for its author and the teachers; admins do not read them)."""
+    return is_teacher_of(user, classroom_id)
+
+
 def can_edit_project(user: User | None, project: Project) -> bool:
     """The team's members and the class's teachers edit elements and questions."""
     return is_team_member(user, project.team_id) or is_teacher_of(user, project.team.classroom_id)
@@ -314,6 +327,8 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(
         person_name=person_name,
         can_manage_classroom=can_manage_classroom,
+        can_read_class_mastery=can_read_class_mastery,
+        can_read_reflections=can_read_reflections,
         can_edit_project=can_edit_project,
         can_request_phase=can_request_phase,
         can_decide_phase=can_decide_phase,

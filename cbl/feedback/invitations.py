@@ -17,7 +17,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback.models import Invitation, InvitationKind, InvitationStatus
-from cbl.mail import send_mail
+from cbl.mail import in_language, send_mail
 from cbl.notifications.models import NotificationKind
 from cbl.notifications.services import notify
 from cbl.permissions import is_team_member, is_teacher_of
@@ -98,16 +98,19 @@ def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
     # A student is named by first name, as everywhere outsiders read about students.
     name = acting.first_name if acting.role is Role.STUDENT else acting.display_name
-    if invitation.kind is InvitationKind.FAMILY:
-        intro = _("%(name)s invites you to see their school project and respond to it (class %(school)s):",
-                  name=name, school=invitation.classroom.name)
-    else:
-        intro = _("%(name)s invites you to see and respond to the work of students at %(school)s:",
-                  name=name, school=invitation.classroom.name)
-    body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
-             "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
-             until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
-    send_mail(invitation.email, _("An invitation to see students' work on CBL Tracker"), body)
+    # In the language of the guest's account if they have one, else in the inviter's.
+    guest = get_user_by_email(invitation.email)
+    with in_language(guest.locale if guest is not None else None):
+        if invitation.kind is InvitationKind.FAMILY:
+            intro = _("%(name)s invites you to see their school project and respond to it (class %(school)s):",
+                      name=name, school=invitation.classroom.name)
+        else:
+            intro = _("%(name)s invites you to see and respond to the work of students at %(school)s:",
+                      name=name, school=invitation.classroom.name)
+        body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
+                 "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
+                 until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
+        send_mail(invitation.email, _("An invitation to see students' work on CBL Tracker"), body)
 
 
 def find_by_token(token: str) -> Invitation:

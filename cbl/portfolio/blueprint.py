@@ -1,7 +1,7 @@
 """The portfolio blueprint, its loaders, and what it adds to the project page."""
 
 from flask import Blueprint, abort
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -45,7 +45,7 @@ def load_editable_entry(entry_id: int) -> Entry:
     """The entry if the visitor may change it: 404 when invisible, 403 when read-only."""
     entry = load_entry(entry_id)
     if not can_edit_entry(current_user, entry):
-        abort(403)
+        abort(403, _("You can read this entry but not change it."))
     return entry
 
 

@@ -48,7 +48,7 @@ def publication(project_id: int):
 def request_publication(project_id: int):
     project = load_project(project_id)
     if not can_request_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can ask to publish its story."))
     if EmptyForm().validate_on_submit():
         cover = request.form.get("cover", "")
         cover_id = int(cover) if cover.isascii() and cover.isdecimal() and len(cover) < 10 else None
@@ -66,7 +66,7 @@ def request_publication(project_id: int):
 def decide_publication(project_id: int):
     project = load_project(project_id)
     if not can_decide_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers publish stories."))
     decision = request.form.get("decision")
     if EmptyForm().validate_on_submit() and decision in ("approve", "return"):
         try:
@@ -88,7 +88,7 @@ def publish_changes(project_id: int):
     """The teacher publishes what the team changed since the story was approved."""
     project = load_project(project_id)
     if not can_decide_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers publish stories."))
     if EmptyForm().validate_on_submit():
         try:
             publishing.publish_changes(project, current_user)
@@ -104,7 +104,7 @@ def publish_changes(project_id: int):
 def withdraw_publication(project_id: int):
     project = load_project(project_id)
     if not (can_request_publication(current_user, project) or can_decide_publication(current_user, project)):
-        abort(403)
+        abort(403, _("Only the team or its teachers can take the story off the showcase."))
     if EmptyForm().validate_on_submit():
         try:
             publishing.unpublish(project, current_user)

@@ -54,7 +54,7 @@ def _challenge_fields(form: ChallengeForm) -> dict:
 def create_challenge(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("You can't add challenges to this class."))
     form = ChallengeForm()
     if form.validate_on_submit():
         try:
@@ -74,7 +74,7 @@ def create_challenge(classroom_id: int):
 def edit_challenge(challenge_id: int):
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
     if not can_manage_classroom(current_user, challenge.classroom):
-        abort(403)
+        abort(403, _("You can't change this challenge: only the class's teachers can."))
     form = ChallengeForm(obj=challenge)
     if request.method == "GET":
         form.size.data = challenge.size.value
@@ -96,7 +96,7 @@ def board(classroom_id: int):
     """The teacher's class board: every team at a glance, requests answered in place."""
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("The class board is for the class's teachers."))
     challenges = classroom.challenges
     return render_template("projects/board.html", classroom=classroom, challenges=challenges,
                            board=queries.class_board(classroom), decision_form=DecisionForm(),
@@ -158,7 +158,7 @@ def _redirect_to(project: Project, phase: Phase | None = None):
 def request_phase(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can ask to move its project on."))
     form = PhaseRequestForm()
     if not form.validate_on_submit():
         return render_project(project, 400, request_form=form)
@@ -180,7 +180,7 @@ def request_phase(project_id: int):
 def withdraw_phase_request(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can withdraw its request."))
     if EmptyForm().validate_on_submit():
         try:
             phases.withdraw_request(project, current_user)
@@ -196,7 +196,7 @@ def withdraw_phase_request(project_id: int):
 def step_back(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can take its project back to an earlier phase."))
     form = _step_back_form(project, StepBackForm())
     if form.validate_on_submit():
         try:
@@ -221,7 +221,7 @@ def decide(request_id: int):
         abort(404)
     project = load_project(phase_request.project_id)
     if not can_decide_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers answer requests to move on."))
     form = DecisionForm()
     back = _safe_back(url_for("projects.board", classroom_id=project.team.classroom_id))
     if not form.validate_on_submit():

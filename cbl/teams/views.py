@@ -23,7 +23,7 @@ bp = Blueprint("teams", __name__)
 def _managed_classroom(classroom_id: int) -> Classroom:
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("You can't manage this class: only its teachers and the school's administrators can."))
     return classroom
 
 
@@ -116,7 +116,7 @@ def _member_choices(classroom: Classroom):
 def create_team(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_form_team(current_user, classroom):
-        abort(403)
+        abort(403, _("You can't form a team in this class."))
     if not can_manage_classroom(current_user, classroom):
         return _student_creates_team(classroom)
     form = TeamForm()
@@ -152,7 +152,7 @@ def _student_creates_team(classroom: Classroom):
 def edit_team(team_id: int):
     team = get_visible(visible_teams(current_user), Team, team_id)
     if not can_manage_classroom(current_user, team.classroom):
-        abort(403)
+        abort(403, _("You can't change this team: only the class's teachers can."))
     form = TeamForm(obj=team)
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
@@ -172,7 +172,7 @@ def edit_team(team_id: int):
 def _self_forming_team(team_id: int) -> Team:
     team = get_visible(visible_teams(current_user), Team, team_id)
     if current_user.role is not Role.STUDENT or not team.classroom.students_form_teams:
-        abort(403)
+        abort(403, _("In this class, the teacher forms the teams."))
     return team
 
 
