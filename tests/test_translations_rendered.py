@@ -100,3 +100,33 @@ def test_spanish_pages_show_no_english_from_the_catalog(app, auth, email):
                 seen.add(link)
                 queue.append(link)
     assert leaks == {}, "\n".join(f"{piece!r} on {sorted(paths)[:3]}" for piece, paths in sorted(leaks.items()))
+
+
+# --- mails speak their recipient's language; the default framework speaks the reader's ----------
+
+def test_a_sign_in_link_is_mailed_in_the_recipients_language(app, client):
+    from cbl.mail import outbox
+    from tests import factories
+
+    app.config["MAIL_BACKEND"] = "memory"
+    partner = factories.make_user("partner", name="Jordan Kim", email="jordan@utility.example")
+    partner.locale = "es"
+    db.session.commit()
+    assert client.post("/login/link", data={"email": partner.email},
+                       headers={"Accept-Language": "en"}).status_code in (200, 302)
+    message = outbox()[-1]
+    assert message["To"] == partner.email
+    assert "CBL Tracker" in message["Subject"] and "Your sign-in link" not in message["Subject"]
+    assert "Open this link" not in message.get_content()
+
+
+def test_default_competency_names_are_shown_in_the_readers_language(client, auth):
+    from cbl.competencies.services import install_default_framework
+    from tests import factories
+
+    framework = install_default_framework()
+    auth.as_user(factories.make_user("teacher"))
+    page = html.unescape(client.get(f"/competencies/{framework.id}", headers={"Accept-Language": "es"})
+                         .get_data(as_text=True))
+    assert "Sopesa la evidencia" in page and "Competencias transversales de CBL Tracker" in page
+    assert "Weighs evidence" not in page
