@@ -160,3 +160,18 @@ def test_teachers_are_told_when_a_team_steps_back(school):
     notices = db.session.scalars(db.select(Notification).where(Notification.user_id == teacher.id)).all()
     assert [n.kind for n in notices] == [NotificationKind.PHASE_STEPPED_BACK]
     assert services.describe(notices[0]).startswith("Tap Detectives went back to Engage in “Clean water”")
+
+
+def test_approving_a_guests_comment_settles_every_teachers_notice(school):
+    from cbl.teams.models import ClassroomTeacher
+
+    project, teacher = school["project"], school["teacher"]
+    co_teacher = factories.make_user("teacher")
+    db.session.add(ClassroomTeacher(classroom_id=school["classroom"].id, user_id=co_teacher.id))
+    school["classroom"].moderate_outsider_comments = True
+    guest = factories.make_user("partner", name="Jordan Kim")
+    factories.grant_partner(project, guest)
+    comment = comments.post(guest, project, "Could you measure the tank?", kind=comments.CommentKind.QUESTION)
+    assert services.unread_count(co_teacher) == 1
+    comments.approve(comment, teacher)
+    assert services.unread_count(co_teacher) == 0

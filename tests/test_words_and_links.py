@@ -52,7 +52,8 @@ def _walk(client) -> dict[str, list[str]]:
     return refused
 
 
-@pytest.mark.parametrize("email", [TEACHER[0], ADMIN[0], PARTNER[0], TEAMS["Rain Catchers"][0][0]])
+@pytest.mark.parametrize("email", [TEACHER[0], ADMIN[0], PARTNER[0], TEAMS["Rain Catchers"][0][0],
+                                   TEAMS["Tap Detectives"][0][0]])
 def test_no_link_answers_403(app, auth, email):
     seed_demo()
     user = db.session.scalar(select(User).where(User.email == email))

@@ -21,7 +21,7 @@ from cbl.extensions import db
 from cbl.feedback.models import Comment, CommentKind, CommentStatus
 from cbl.markdown import render_markdown
 from cbl.notifications.models import Notification, NotificationKind
-from cbl.notifications.services import notify, site_path
+from cbl.notifications.services import notify, settle, site_path
 from cbl.permissions import (is_team_member, is_teacher_of, taught_classroom_ids, visible_entries,
                              visible_projects)
 from cbl.portfolio.models import Entry
@@ -159,6 +159,7 @@ def approve(comment: Comment, teacher: User) -> None:
                  detail=f"{comment.author.display_name if comment.author else '?'}: {comment.body}")
     if comment.author is not None:
         _announce(comment, project, comment.author)
+    settle(NotificationKind.FEEDBACK_WAITING, url=_url(comment))  # done: the other teachers' notices too
     db.session.commit()
 
 
