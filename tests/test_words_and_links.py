@@ -32,9 +32,10 @@ def _links(page: str, base: str) -> list[str]:
     return found
 
 
-def _walk(client) -> dict[str, list[str]]:
-    """Every page reachable by links from home (up to MAX_PAGES): refused path -> pages linking it."""
-    seen, queue, refused = {"/home"}, ["/home"], {}
+def _walk(client) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Every page reachable by links from home (up to MAX_PAGES): the refused paths (with the
+    page linking each), and the forms that post (action -> a page showing it)."""
+    seen, queue, refused, forms = {"/home"}, ["/home"], {}, {}
     linked_from: dict[str, str] = {}
     while queue and len(seen) <= MAX_PAGES:
         path = queue.pop(0)
@@ -44,22 +45,39 @@ def _walk(client) -> dict[str, list[str]]:
             continue
         if response.status_code != 200 or not response.mimetype.startswith("text/html"):
             continue
-        for link in _links(response.get_data(as_text=True), "http://localhost" + path):
+        page = response.get_data(as_text=True)
+        for tag in re.findall(r'<form[^>]*method="post"[^>]*>', page):
+            action = re.search(r'action="([^"]+)"', tag)
+            if action:
+                forms.setdefault(urlsplit(urljoin("http://localhost" + path, html.unescape(action.group(1)))).path,
+                                 path)
+        for link in _links(page, "http://localhost" + path):
             if link not in seen:
                 seen.add(link)
                 linked_from[link] = path
                 queue.append(link)
-    return refused
+    return refused, forms
 
 
 @pytest.mark.parametrize("email", [TEACHER[0], ADMIN[0], PARTNER[0], TEAMS["Rain Catchers"][0][0],
                                    TEAMS["Tap Detectives"][0][0]])
-def test_no_link_answers_403(app, auth, email):
+def test_no_link_or_form_answers_403(app, auth, email):
+    """What a page offers, its visitor may use: links open, and a form sent (empty: it may be
+    refused as incomplete, 400, but not as forbidden) is not answered 403."""
     seed_demo()
     user = db.session.scalar(select(User).where(User.email == email))
     client = app.test_client()
     type(auth)(client).as_user(user)
-    assert _walk(client) == {}
+    refused, forms = _walk(client)
+    assert refused == {}
+    refused_forms = {}
+    for action, shown_on in forms.items():
+        if action == "/logout":
+            continue
+        if client.post(action, data={}).status_code == 403:
+            refused_forms[action] = shown_on
+        type(auth)(client).as_user(user)  # in case the form ended the session
+    assert refused_forms == {}
 
 
 # --- a refusal says what was refused ------------------------------------------------------------
