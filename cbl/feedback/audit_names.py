@@ -16,7 +16,7 @@ from cbl.notifications import site_path
 from cbl.permissions import can_manage_classroom, visible_classrooms, visible_entries, visible_projects
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
-from cbl.teams.models import Classroom, Team
+from cbl.teams.models import Classroom
 
 
 def _project_name(project: Project) -> str:
@@ -70,10 +70,11 @@ def _comments(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None]]
 @audit.object_namer("invitation")
 def _invitations(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None]]:
     invitations = db.session.scalars(select(Invitation).where(
-        Invitation.id.in_(ids), Invitation.classroom_id.in_(visible_classrooms(reader).with_only_columns(Classroom.id))))
+        Invitation.id.in_(ids), Invitation.classroom_id.in_(visible_classrooms(reader).with_only_columns(Classroom.id)))
+        .options(joinedload(Invitation.classroom)))
     named = {}
     for invitation in invitations:
-        classroom = db.session.get(Classroom, invitation.classroom_id)
+        classroom = invitation.classroom
         url = (site_path("feedback.classroom_invitations", classroom_id=classroom.id)
                if can_manage_classroom(reader, classroom) else None)
         named[invitation.id] = (_("invitation of %(email)s", email=invitation.email), url)
