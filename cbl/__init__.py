@@ -122,6 +122,14 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment.rubrics import views as rubric_views  # noqa: F401
     from cbl.assessment.partner import views as partner_rating_views  # noqa: F401
     from cbl.accounts import school_views  # noqa: F401  (the admin's School settings page)
+    # What waits for a teacher (their home and digest): one source module per area.
+    from cbl.assessment import inbox as _a  # noqa: F401
+    from cbl.feedback import inbox as _f  # noqa: F401
+    from cbl.portfolio import inbox as _p  # noqa: F401
+    from cbl.projects import inbox as _j  # noqa: F401
+    # The audit log in words: names of its objects and details, one module per area.
+    from cbl.assessment import audit_names as _an  # noqa: F401
+    from cbl.feedback import audit_names as _fn  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

@@ -6,6 +6,7 @@ or withdrawn, every partner removed from a project and every comment approved or
 Teachers read the events of their classes; administrators read everything."""
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -77,3 +78,55 @@ def record_now(action: Action, *, actor_id: int | None, classroom_id: int | None
             connection.execute(insert(AuditEvent).values(
                 at=utcnow(), action=action, actor_id=actor_id, classroom_id=classroom_id,
                 object_type=object_type, object_id=object_id, detail=detail[:2000]))
+
+
+# --- reading the log in words -----------------------------------------------------------------
+# The log stores ids and short details; the page names each object (with a link when the
+# reader may open it) and tells details in words. The areas that own the objects register
+# how (cbl/feedback/audit_names.py, cbl/assessment/audit_names.py): a namer takes the reader
+# and the ids of one object type and returns {id: (name, path or None)} in one query; a
+# detailer turns one action's stored detail into a sentence in the reader's language.
+Namer = Callable[["User", list[int]], dict[int, tuple[str, str | None]]]
+_namers: dict[str, Namer] = {}
+_detailers: dict[Action, Callable[[str], str]] = {}
+
+
+def object_namer(object_type: str) -> Callable[[Namer], Namer]:
+    """Register how to name objects of ``object_type`` (a decorator)."""
+    def register(function: Namer) -> Namer:
+        _namers[object_type] = function
+        return function
+    return register
+
+
+def detail_words(action: Action) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Register how to tell the detail of ``action`` in words (a decorator)."""
+    def register(function: Callable[[str], str]) -> Callable[[str], str]:
+        _detailers[action] = function
+        return function
+    return register
+
+
+def name_objects(reader: "User", events: list[AuditEvent]) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """The name (and path, if the reader may open it) of each event's object: one query per
+    object type on the page."""
+    ids: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type in _namers and event.object_id is not None:
+            ids.setdefault(event.object_type, set()).add(event.object_id)
+    names: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for object_type, wanted in ids.items():
+        for object_id, named in _namers[object_type](reader, sorted(wanted)).items():
+            names[(object_type, object_id)] = named
+    return names
+
+
+def describe_detail(event: AuditEvent) -> str:
+    """The event's detail in words (as stored when no area tells it otherwise)."""
+    detailer = _detailers.get(event.action)
+    if detailer is None or not event.detail:
+        return event.detail
+    try:
+        return detailer(event.detail)
+    except (ValueError, KeyError, IndexError):  # an older or unexpected form: shown as stored
+        return event.detail

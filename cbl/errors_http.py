@@ -97,7 +97,10 @@ def register(app: Flask) -> None:
             return err
         if err.code in (403, 404):
             _audit_refused_partner(err.code)
-        return render_error(err.code)
+        # A refusal says what was refused: abort(403, _("…")) passes it (werkzeug's own English
+        # default is not shown). A 404 says nothing more, so that ids do not leak.
+        said = err.description if err.code == 403 and err.description != type(err).description else None
+        return render_error(err.code, said)
 
     @app.errorhandler(Exception)
     def unexpected_error(err: Exception):

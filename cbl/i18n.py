@@ -59,9 +59,10 @@ def register(app: Flask) -> None:
         compile_catalogs()
         _compiled = True
     babel.init_app(app, locale_selector=select_locale)
-    from cbl.markdown import render_markdown
+    from cbl.markdown import render_markdown, render_markdown_inline
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_inline"] = render_markdown_inline
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (

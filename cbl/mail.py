@@ -2,15 +2,19 @@
 
 By default mail is not sent: it is written to the log and, as a .eml file, to
 ``instance/mail/`` so that a newcomer can open the links in it. With ``MAIL_SERVER`` set it
-goes out over SMTP. Tests use the ``memory`` backend and read ``outbox()``."""
+goes out over SMTP. Tests use the ``memory`` backend and read ``outbox()``. Callers write
+each message in its recipient's language (:func:`in_language`)."""
 
 import secrets
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 
 from cbl.school import mail_sender
 
@@ -31,6 +35,17 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     else:
         _write_file(message)
     return message
+
+
+@contextmanager
+def in_language(locale: str | None) -> Iterator[None]:
+    """Write a message in its recipient's language: ``locale`` (their account's) if the site
+    speaks it, else the current one (the page's, or the default without a request)."""
+    if locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            yield
+    else:
+        yield
 
 
 def outbox() -> list[EmailMessage]:

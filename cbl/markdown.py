@@ -6,6 +6,8 @@ and get ``rel="nofollow noopener noreferrer"``, and no attribute can carry scrip
 
 from functools import lru_cache
 
+import re
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -43,6 +45,17 @@ def render_markdown(text: str | None) -> Markup:
 
 
 CACHEABLE_LENGTH = 20_000
+
+
+def render_markdown_inline(text: str | None) -> Markup:
+    """:func:`render_markdown` for a place that takes phrasing content only (a rubric's
+    descriptor inside the label of its radio button): paragraphs are unwrapped and joined by
+    line breaks; lists and other blocks stay as they are."""
+    html = str(render_markdown(text)).strip()
+    paragraphs = re.fullmatch(r"<p>(.*?)</p>(?:\s*<p>.*?</p>)*", html, re.S)
+    if paragraphs and "<p>" not in paragraphs.group(1):
+        html = re.sub(r"</p>\s*<p>", "<br><br>", html[3:-4])
+    return Markup(html)  # noqa: S704 (sanitized by render_markdown above)
 
 
 @lru_cache(maxsize=1024)

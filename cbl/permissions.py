@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import abort, g
-from flask_babel import gettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, and_, exists, or_, select
 
@@ -38,7 +38,7 @@ def role_required(*roles: Role) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403)
+                abort(403, _("Your account cannot use this page."))
             return view(*args, **kwargs)
 
         return wrapped
@@ -253,6 +253,18 @@ def can_grade(user: User | None, classroom: Classroom) -> bool:
     return is_teacher_of(user, classroom.id)
 
 
+def can_read_class_mastery(user: User | None, classroom: Classroom) -> bool:
+    """The class's heat map, gradebook and mastery settings: its teachers and admins (DESIGN.md
+    §4: admins see assessments and mastery, and manage classes)."""
+    return can_manage_classroom(user, classroom)
+
+
+def can_read_reflections(user: User | None, classroom_id: int) -> bool:
+    """A class's reflections, gathered for reading: its teachers only (DESIGN.md §4: a private
+    reflection is for its author and the teachers; admins do not read them)."""
+    return is_teacher_of(user, classroom_id)
+
+
 def can_edit_project(user: User | None, project: Project) -> bool:
     """The team's members and the class's teachers edit elements and questions, unless the
     project is archived."""
@@ -422,7 +434,7 @@ def guest_label(user: User | None) -> str:
 
 def family_label(student: User) -> str:
     """ "Maya Chen's family", in the visitor's language."""
-    return gettext("%(name)s's family", name=student.display_name)
+    return _("%(name)s's family", name=student.display_name)
 
 
 def register_template_helpers(app) -> None:
@@ -433,6 +445,8 @@ def register_template_helpers(app) -> None:
         can_change_classroom=can_change_classroom,
         is_archived=is_archived,
         can_rename=can_rename,
+        can_read_class_mastery=can_read_class_mastery,
+        can_read_reflections=can_read_reflections,
         can_edit_project=can_edit_project,
         can_request_phase=can_request_phase,
         can_decide_phase=can_decide_phase,

@@ -237,10 +237,17 @@ def test_the_page_paginates(app, client, auth, school):
 
 # --- the choice of email and the digest --------------------------------------------------
 
+def _wants_digest(*people) -> None:
+    """Students get no digest unless they choose one."""
+    for person in people:
+        services.set_preference(person, DigestChoice.DAILY)
+
+
 def test_the_choice_of_email_is_saved(client, auth, school):
     noah = school["noah"]
     auth.as_user(noah)
-    assert '<input checked id="digest-0" name="digest" required type="radio" value="daily">' in \
+    # A student (a minor) gets no email until they ask for it.
+    assert '<input checked id="digest-1" name="digest" required type="radio" value="none">' in \
         client.get("/notifications").get_data(as_text=True)
     assert client.post("/notifications/preferences", data={"digest": "none"}).status_code == 302
     assert services.get_preference(noah) is DigestChoice.NONE
@@ -253,6 +260,7 @@ def test_the_choice_of_email_is_saved(client, auth, school):
 def test_digest_mails_each_person_once_with_links_and_never_twice(app, school):
     noah, sofia, maya = school["noah"], school["sofia"], school["maya"]
     project_path = f"/projects/{school['project'].id}"
+    _wants_digest(noah, sofia)
     _notice(noah, "First", url=project_path)
     _notice(noah, "Second")
     _notice(sofia, "Hers")
@@ -285,12 +293,14 @@ def test_digest_mails_each_person_once_with_links_and_never_twice(app, school):
 
 def test_digest_links_start_with_the_configured_address(app, school):
     app.config["BASE_URL"] = "https://cbl.school.example/"
+    _wants_digest(school["noah"])
     _notice(school["noah"], url="/projects/7")
     services.send_digests()
     assert "https://cbl.school.example/projects/7" in outbox()[-1].get_content()
 
 
 def test_no_digest_for_inactive_people(school):
+    _wants_digest(school["noah"])
     _notice(school["noah"])
     school["noah"].active = False
     db.session.commit()
@@ -298,6 +308,7 @@ def test_no_digest_for_inactive_people(school):
 
 
 def test_a_digest_that_cannot_be_sent_waits_for_the_next_run(app, school, monkeypatch):
+    _wants_digest(school["noah"])
     _notice(school["noah"])
 
     def broken(*args, **kwargs):
@@ -311,6 +322,7 @@ def test_a_digest_that_cannot_be_sent_waits_for_the_next_run(app, school, monkey
 
 
 def test_send_digests_command(runner, school):
+    _wants_digest(school["noah"])
     _notice(school["noah"])
     result = runner.invoke(args=["send-digests"])
     assert result.exit_code == 0, result.output

@@ -235,8 +235,8 @@ EXPECTED: dict[str, dict] = {
     "assessment.goal_evidence_remove": GOAL_OWNER,
     "assessment.goal_note": {**GOAL_OWNER, "teacher": OK},  # the student's progress, the teacher's comment
     # mastery (student_id is student_own's): the student themself, the class's teachers and admins;
-    # another student of the class does not find it. The heat map for teachers and admins; the
-    # gradebook and the settings for the class's teachers only.
+    # another student of the class does not find it. The heat map, the gradebook and the settings
+    # for the class's teachers and admins (who see assessments and mastery, and manage classes).
     "assessment.profile": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
                                admin=OK),
     "assessment.growth": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
@@ -246,9 +246,9 @@ EXPECTED: dict[str, dict] = {
     "assessment.transcript_all": _row(student_own=OK, student_other=404, teacher=OK, teacher_other=404, partner=404,
                                       admin=OK),
     "assessment.heatmap": MANAGE_CLASS,
-    "assessment.gradebook": {**DECIDE_PHASE, "partner": 404},
-    "assessment.gradebook_wide": {**DECIDE_PHASE, "partner": 404},
-    "assessment.mastery_settings": {**DECIDE_PHASE, "partner": 404},  # empty form: 400 re-render
+    "assessment.gradebook": MANAGE_CLASS,
+    "assessment.gradebook_wide": MANAGE_CLASS,
+    "assessment.mastery_settings": MANAGE_CLASS,  # empty form: 400 re-render
     # rubrics (the world's rubric is teacher_a's): teachers and admins read the library, build
     # and copy; its owner and admins edit and delete it; a challenge's rubric and voices are
     # set by the teachers of its class (and admins, who manage classes)

@@ -17,7 +17,7 @@ from cbl.accounts.models import Role, User, get_user_by_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
-from cbl.mail import send_mail
+from cbl.mail import in_language, send_mail
 
 
 class LoginLink(db.Model):
@@ -53,10 +53,11 @@ def request_link(email: str, next_path: str | None = None) -> bool:
                              expires_at=utcnow() + timedelta(minutes=minutes)))
     db.session.flush()
     link = url_for("accounts.login_link", token=token, next=next_path or None, _external=True)
-    body = _("Hello %(name)s,\n\nOpen this link to sign in to CBL Tracker. It works once, for %(minutes)d minutes:"
-             "\n%(link)s\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
-             name=user.first_name, minutes=minutes, link=link)
-    send_mail(user.email, _("Your sign-in link for CBL Tracker"), body)
+    with in_language(user.locale):
+        body = _("Hello %(name)s,\n\nOpen this link to sign in to CBL Tracker. It works once, for %(minutes)d "
+                 "minutes:\n%(link)s\n\nIf you did not ask for it, ignore this message: nobody can sign in without "
+                 "it.\n", name=user.first_name, minutes=minutes, link=link)
+        send_mail(user.email, _("Your sign-in link for CBL Tracker"), body)
     db.session.commit()
     return True
 

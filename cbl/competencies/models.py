@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cbl.competencies.default import translated
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.extensions import db
 
@@ -19,6 +20,16 @@ class CompetencyFramework(db.Model):
 
     competencies: Mapped[list["Competency"]] = relationship(
         back_populates="framework", cascade="all, delete-orphan", order_by="Competency.position")
+
+    @property
+    def name(self) -> str:
+        """The title to show: the default framework's in the reader's language."""
+        return translated(self.title)
+
+    @property
+    def summary(self) -> str:
+        """The description to show: the default framework's in the reader's language."""
+        return translated(self.description or "")
 
 
 class Competency(db.Model):
@@ -41,5 +52,16 @@ class Competency(db.Model):
     children: Mapped[list["Competency"]] = relationship(back_populates="parent", order_by="Competency.position")
 
     @property
+    def name(self) -> str:
+        """The short name to show: the default framework's in the reader's language (the
+        stored ``short_name`` stays as written, for editing and for CASE)."""
+        return translated(self.short_name)
+
+    @property
+    def summary(self) -> str:
+        """The description to show, translated as :attr:`name`."""
+        return translated(self.description or "")
+
+    @property
     def label(self) -> str:
-        return f"{self.code} {self.short_name}"
+        return f"{self.code} {self.name}"

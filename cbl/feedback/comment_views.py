@@ -18,6 +18,7 @@ from cbl.feedback.views import bp
 from cbl.formtools import EmptyForm, choices
 from cbl.permissions import get_visible, visible_entries
 from cbl.portfolio.blueprint import load_entry
+from cbl.portfolio.export import export_extra
 from cbl.portfolio.models import Entry
 from cbl.projects import hooks
 from cbl.projects.blueprint import load_project
@@ -64,7 +65,7 @@ def comment(project_id: int):
     cannot be saved comes back on the feedback page with its text."""
     project = load_project(project_id)
     if not comments.can_comment(current_user, project):
-        abort(403)
+        abort(403, _("You can't comment on this project."))
     form = CommentForm()
     entry = None
     if form.entry_id.data:
@@ -109,7 +110,7 @@ def reply(comment_id: int):
     parent = _load_comment(comment_id)
     project = load_project(parent.project_id)
     if not comments.can_comment(current_user, project):
-        abort(403)
+        abort(403, _("You can't comment on this project."))
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -128,7 +129,7 @@ def reply(comment_id: int):
 def mark_addressed(comment_id: int):
     target = _load_comment(comment_id)
     if not comments.can_address(current_user, target.project):
-        abort(403)
+        abort(403, _("Only the team and its teachers mark feedback as addressed."))
     form = AddressedForm()
     form.answer_entry.choices = _entry_choices(target.project)
     if not form.validate_on_submit():
@@ -155,7 +156,7 @@ def mark_addressed(comment_id: int):
 def reopen(comment_id: int):
     target = _load_comment(comment_id)
     if not comments.can_address(current_user, target.project):
-        abort(403)
+        abort(403, _("Only the team and its teachers mark feedback as addressed."))
     if EmptyForm().validate_on_submit():
         comments.reopen(target)
         flash(_("The feedback is open again."), "success")
@@ -166,7 +167,7 @@ def _moderate(comment_id: int, action, done: str):
     """Run a teacher's moderation ``action`` on a comment and go back where it was made."""
     target = _load_comment(comment_id)
     if not comments.can_moderate(current_user, target.project):
-        abort(403)
+        abort(403, _("Only the class's teachers approve or hide comments."))
     if EmptyForm().validate_on_submit():
         try:
             action(target, current_user)
@@ -210,6 +211,18 @@ def _entry_page(entry: Entry, comment_form: CommentForm | None = None, **_known)
             "comment_form": form if comments.can_comment(current_user, project) else None,
             "reply_form": ReplyForm(formdata=None), "may_address": False,
             "may_moderate": comments.can_moderate(current_user, project)}
+
+
+@export_extra
+def _export(*, user, project, **_known) -> dict:
+    """The feedback threads in a project's exported portfolio: what the team and its teachers
+    read, without the guests' comments still waiting for approval (nor hidden ones)."""
+    published = []
+    for thread in comments.threads(user, project):
+        if thread.comment.status is CommentStatus.VISIBLE:
+            thread.replies = [reply for reply in thread.replies if reply.status is CommentStatus.VISIBLE]
+            published.append(thread)
+    return {"feedback_threads": published}
 
 
 @hooks.teacher_home_extra

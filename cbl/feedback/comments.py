@@ -21,7 +21,7 @@ from cbl.extensions import db
 from cbl.feedback.models import Comment, CommentKind, CommentStatus
 from cbl.markdown import render_markdown
 from cbl.notifications.models import Notification, NotificationKind
-from cbl.notifications.services import notify, site_path
+from cbl.notifications.services import notify, settle, site_path
 from cbl.permissions import (family_project_ids, is_archived, is_team_member, is_teacher_of, taught_classroom_ids,
                              visible_entries, visible_projects)
 from cbl.portfolio.models import Entry
@@ -183,6 +183,7 @@ def approve(comment: Comment, teacher: User) -> None:
                  detail=f"{comment.author.display_name if comment.author else '?'}: {comment.body}")
     if comment.author is not None:
         _announce(comment, project, comment.author)
+    settle(NotificationKind.FEEDBACK_WAITING, url=_url(comment))  # done: the other teachers' notices too
     db.session.commit()
 
 
@@ -288,7 +289,7 @@ def waiting_for_teacher(teacher: User) -> Select:
     return (select(Comment).join(Project, Project.id == Comment.project_id).join(Team, Team.id == Project.team_id)
             .where(Comment.status == CommentStatus.PENDING, Team.classroom_id.in_(taught_classroom_ids(teacher)))
             .options(joinedload(Comment.author), joinedload(Comment.entry),
-                     joinedload(Comment.project).joinedload(Project.team),
+                     joinedload(Comment.project).joinedload(Project.team).joinedload(Team.classroom),
                      joinedload(Comment.project).joinedload(Project.challenge),
                      selectinload(Comment.replies))
             .order_by(Comment.created_at, Comment.id))

@@ -17,7 +17,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback.models import Invitation, InvitationKind, InvitationStatus
-from cbl.mail import send_mail
+from cbl.mail import in_language, send_mail
 from cbl.notifications.models import NotificationKind
 from cbl.notifications.services import notify
 from cbl.permissions import is_archived, is_team_member, is_teacher_of
@@ -122,28 +122,31 @@ def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     school = school_name()
     where = school or invitation.classroom.name
     teachers = teacher_names(invitation.classroom_id) or "?"
-    if school:
-        about = _("%(school)s, class %(classroom)s, teacher: %(teachers)s.", school=school,
-                  classroom=invitation.classroom.name, teachers=teachers)
-    else:
-        about = _("Class %(classroom)s, teacher: %(teachers)s.", classroom=invitation.classroom.name,
-                  teachers=teachers)
-    if invitation.kind is InvitationKind.FAMILY:
-        subject = _("%(name)s invites you to see their school project (%(school)s)", name=name, school=where)
-        intro = _("%(name)s invites you to see their school project and respond to it, as their family.",
-                  name=name)
-    else:
-        subject = _("An invitation to see students' work at %(school)s", school=where)
-        intro = _("%(name)s invites you to see and respond to the work of students at %(school)s.", name=name,
-                  school=where)
-    intro = f"{intro}\n{about}"
-    body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
-             "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
-             until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
-    body += "\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio. Not expecting "
-                           "this? Ask %(teachers)s or the school before you open the link.", school=where,
-                           teachers=teachers) + "\n"
-    send_mail(invitation.email, subject, body)
+    guest = get_user_by_email(invitation.email)
+    # In the language of the guest's account if they have one, else in the inviter's.
+    with in_language(guest.locale if guest is not None else None):
+        if school:
+            about = _("%(school)s, class %(classroom)s, teacher: %(teachers)s.", school=school,
+                      classroom=invitation.classroom.name, teachers=teachers)
+        else:
+            about = _("Class %(classroom)s, teacher: %(teachers)s.", classroom=invitation.classroom.name,
+                      teachers=teachers)
+        if invitation.kind is InvitationKind.FAMILY:
+            subject = _("%(name)s invites you to see their school project (%(school)s)", name=name, school=where)
+            intro = _("%(name)s invites you to see their school project and respond to it, as their family.",
+                      name=name)
+        else:
+            subject = _("An invitation to see students' work at %(school)s", school=where)
+            intro = _("%(name)s invites you to see and respond to the work of students at %(school)s.", name=name,
+                      school=where)
+        intro = f"{intro}\n{about}"
+        body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
+                 "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
+                 until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
+        body += "\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio. Not expecting "
+                               "this? Ask %(teachers)s or the school before you open the link.", school=where,
+                               teachers=teachers) + "\n"
+        send_mail(invitation.email, subject, body)
 
 
 def find_by_token(token: str) -> Invitation:

@@ -99,7 +99,7 @@ def remove_partner(project_id: int, user_id: int):
     """A teacher ends a partner's access to the project at once."""
     project = load_project(project_id)
     if not is_teacher_of(current_user, project.team.classroom_id):
-        abort(403)
+        abort(403, _("Only the class's teachers remove guests."))
     grant = db.session.scalar(select(ProjectPartner).where(
         ProjectPartner.project_id == project.id, ProjectPartner.user_id == user_id,
         ProjectPartner.revoked_at.is_(None)).options(joinedload(ProjectPartner.user)))

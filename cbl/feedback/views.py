@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cbl.audit import Action, AuditEvent
+from cbl.audit import Action, AuditEvent, describe_detail, name_objects
 from cbl.accounts.models import Role, get_user_by_email
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
@@ -36,7 +36,7 @@ def invite(project_id: int):
     project = load_project(project_id)
     kind = InvitationKind.FAMILY if request.args.get("kind") == "family" else InvitationKind.PARTNER
     if not invitations.may_invite(current_user, project, kind):
-        abort(403)
+        abort(403, _("You can't invite guests to this project."))
     form = InviteForm()
     if kind is InvitationKind.FAMILY:
         form.message.description = _("Tell them what your project is about and what you would like to hear.")
@@ -67,7 +67,7 @@ def invite(project_id: int):
 def classroom_invitations(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("Only the class's teachers see its invitations."))
     listed = invitations.list_for_classroom(classroom)
     removed = invitations.removed_grants(classroom)
     # Accepted invitations whose guest a teacher has since removed from all their projects.
@@ -87,7 +87,7 @@ def revoke(invitation_id: int):
         abort(404)
     inviter = invitation.invited_by_id == current_user.id
     if not (inviter or is_teacher_of(current_user, invitation.classroom_id)):
-        abort(403)
+        abort(403, _("Only the person who sent this invitation, or a teacher of the class, can withdraw it."))
     if EmptyForm().validate_on_submit():
         try:
             invitations.revoke(invitation, current_user)
@@ -162,4 +162,5 @@ def audit_log():
         stmt = stmt.where(AuditEvent.classroom_id == classroom_id)
     page = paginate(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     return render_template("feedback/audit.html", page=page, actions=list(Action), action=action,
-                           classrooms=classrooms, classroom_id=classroom_id)
+                           classrooms=classrooms, classroom_id=classroom_id,
+                           names=name_objects(current_user, list(page.items)), describe_detail=describe_detail)

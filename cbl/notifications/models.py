@@ -29,6 +29,7 @@ class NotificationKind(enum.StrEnum):
     GOAL_COMMENT = "goal_comment"  # to a student: a teacher commented on a learning goal
     NAME_APPROVED = "name_approved"  # to a student: a teacher approved the new name they asked for
     NAME_DECLINED = "name_declined"  # to a student: a teacher kept their name as it was
+    PHASE_STEPPED_BACK = "phase_stepped_back"  # to a teacher: a team went back to an earlier phase
 
 
 class DigestChoice(enum.StrEnum):
@@ -72,8 +73,9 @@ class Notification(db.Model):
 
 
 class NotificationPreference(db.Model):
-    """A person's choice of email; no row means the default, a daily digest."""
+    """A person's choice of email. No row, or no ``digest``, means the default of their role
+    (services.default_digest: none for students, who are minors; a daily digest for the others)."""
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    digest: Mapped[DigestChoice] = mapped_column(str_enum(DigestChoice, 12), default=DigestChoice.DAILY)
+    digest: Mapped[DigestChoice | None] = mapped_column(str_enum(DigestChoice, 12))
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettext as _l, ngettext
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from cbl.accounts.models import Role, User
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound
 from cbl.extensions import db
 from cbl.mail import send_mail
+from cbl.notifications.inbox import InboxItem, inbox_for
 from cbl.notifications.models import DigestChoice, Notification, NotificationKind, NotificationPreference
 
 # Parameters every text may name; callers pass the ones their kind uses (see TEXTS):
@@ -48,7 +49,12 @@ TEXTS = {
     NotificationKind.GOAL_COMMENT: _l("%(person)s commented on your learning goal “%(goal)s”."),
     NotificationKind.NAME_APPROVED: _l("%(person)s approved your new name."),
     NotificationKind.NAME_DECLINED: _l("%(person)s did not approve the new name you asked for; your name stays as it was."),
+    NotificationKind.PHASE_STEPPED_BACK: _l("%(team)s went back to %(phase)s in “%(project)s”. Read why in "
+                                            "the phase history."),
 }
+# Notices of things a teacher has to do: the digest lists the teacher's inbox, computed from
+# what still waits, instead of these (a request answered since is not mailed).
+TO_DO_KINDS = (NotificationKind.PHASE_REQUESTED, NotificationKind.FEEDBACK_WAITING)
 # The same words as the phase names everywhere else (projects.defaults), so one translation.
 PHASE_NAMES = {"engage": _l("Engage"), "investigate": _l("Investigate"), "act": _l("Act")}
 
@@ -162,10 +168,16 @@ def mark_all_read(user: User) -> int:
     return result.rowcount
 
 
+def default_digest(role: Role) -> DigestChoice:
+    """The email a person gets until they choose: students (minors) none, the others a daily
+    digest (a teacher's digest is what waits for them)."""
+    return DigestChoice.NONE if role is Role.STUDENT else DigestChoice.DAILY
+
+
 def get_preference(user: User) -> DigestChoice:
-    """The person's choice of email (a daily digest unless they chose none)."""
+    """The person's choice of email, else the default of their role."""
     return db.session.scalar(select(NotificationPreference.digest).where(
-        NotificationPreference.user_id == user.id)) or DigestChoice.DAILY
+        NotificationPreference.user_id == user.id)) or default_digest(user.role)
 
 
 def set_preference(user: User, digest: DigestChoice) -> None:
@@ -187,32 +199,45 @@ def send_digests(now: datetime | None = None) -> int:
     now = now or utcnow()
     pending = select(Notification.user_id).where(Notification.read_at.is_(None), Notification.emailed_at.is_(None),
                                                  Notification.created_at <= now)
-    opted_out = select(NotificationPreference.user_id).where(NotificationPreference.digest == DigestChoice.NONE)
-    people = db.session.scalars(select(User).where(User.id.in_(pending), User.id.not_in(opted_out),
+    chosen = select(NotificationPreference.user_id, NotificationPreference.digest).where(
+        NotificationPreference.digest.is_not(None))
+    choices = {user_id: digest for user_id, digest in db.session.execute(chosen)}
+    # Teachers are asked too: what waits for them may be new without any notice.
+    people = db.session.scalars(select(User).where(or_(User.id.in_(pending), User.role == Role.TEACHER),
                                                    User.active.is_(True)).order_by(User.id)).all()
-    return sum(1 for person in people if _send_digest(person, now))
+    return sum(1 for person in people
+               if choices.get(person.id, default_digest(person.role)) is DigestChoice.DAILY
+               and _send_digest(person, now))
 
 
 def _send_digest(user: User, now: datetime) -> bool:
-    """Claim the person's unmailed notices (committed, so another run skips them), mail them,
-    and give them back if the mail could not be sent."""
+    """Claim the person's unmailed notices (committed, so another run skips them), mail them
+    with, for a teacher, what waits for them, and give the notices back if the mail could not
+    be sent. A teacher with no new notice is mailed only when something new waits."""
     user_id, email, name, locale = user.id, user.email, user.first_name, user.locale
+    last_digest_at = db.session.scalar(select(NotificationPreference.last_digest_at).where(
+        NotificationPreference.user_id == user_id))
     claimed = db.session.scalars(update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None), Notification.emailed_at.is_(None),
         Notification.created_at <= now).values(emailed_at=now).returning(Notification.id)
         .execution_options(synchronize_session=False)).all()
-    if not claimed:  # read, or claimed by another run, since the list of people was made
-        db.session.rollback()
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    teacher = user.role is Role.TEACHER
+    with force_locale(locale):
+        waiting = inbox_for(user) if teacher else []
+    # A teacher's to-do notices are told by the inbox (what still waits), not mailed as they were.
+    kinds = [kind for kind in NotificationKind if not (teacher and kind in TO_DO_KINDS)]
+    notices = db.session.scalars(select(Notification).where(Notification.id.in_(claimed), Notification.kind.in_(kinds))
+                                 .order_by(Notification.created_at, Notification.id)).all() if claimed else []
+    if not notices and not any(last_digest_at is None or item.since > last_digest_at for item in waiting):
+        db.session.commit()  # nothing new to tell: the claimed to-do notices stay told by the inbox
         return False
     _record_digest(user_id, now)
     db.session.commit()
-    notices = db.session.scalars(select(Notification).where(Notification.id.in_(claimed))
-                                 .order_by(Notification.created_at, Notification.id)).all()
-    if locale not in current_app.config["LANGUAGES"]:
-        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     try:
         with force_locale(locale):
-            send_mail(email, *_digest_text(name, notices))
+            send_mail(email, *_digest_text(name, notices, waiting))
     except (smtplib.SMTPException, OSError):
         current_app.logger.exception("Could not mail the digest to %s; its notices wait for the next run", email)
         db.session.execute(update(Notification).where(Notification.id.in_(claimed)).values(emailed_at=None)
@@ -225,15 +250,20 @@ def _send_digest(user: User, now: datetime) -> bool:
 def _record_digest(user_id: int, now: datetime) -> None:
     preference = db.session.get(NotificationPreference, user_id)
     if preference is None:
-        db.session.add(NotificationPreference(user_id=user_id, digest=DigestChoice.DAILY, last_digest_at=now))
+        db.session.add(NotificationPreference(user_id=user_id, last_digest_at=now))
     else:
         preference.last_digest_at = now
 
 
-def _digest_text(name: str, notices: list[Notification]) -> tuple[str, str]:
+def _digest_text(name: str, notices: list[Notification], waiting: list[InboxItem] = ()) -> tuple[str, str]:
     """The subject and body of a digest, in the current language."""
-    lines = [_("Hello %(name)s,", name=name), "",
-             _("Here is what happened on CBL Tracker that you have not seen yet:"), ""]
+    lines = [_("Hello %(name)s,", name=name), ""]
+    if waiting:
+        lines += [_("Waiting for you:"), ""]
+        for item in waiting[:DIGEST_MAX_ITEMS]:
+            lines += [f"- {item.text} ({item.classroom} · {item.challenge})", f"  {absolute_url(item.url)}", ""]
+    if notices:
+        lines += [_("Here is what happened on CBL Tracker that you have not seen yet:"), ""]
     for notice in notices[:DIGEST_MAX_ITEMS]:
         lines += [f"- {describe(notice)} ({format_datetime(notice.created_at, 'short')})",
                   f"  {absolute_url(notice.url)}", ""]
@@ -242,8 +272,10 @@ def _digest_text(name: str, notices: list[Notification]) -> tuple[str, str]:
                            len(notices) - DIGEST_MAX_ITEMS), ""]
     lines += [_("All your notifications: %(link)s", link=absolute_url(site_path("notifications.index"))),
               _("This email comes at most once a day. To stop it, choose “No email” on that page.")]
-    subject = ngettext("CBL Tracker: %(num)d new notification", "CBL Tracker: %(num)d new notifications",
-                       len(notices))
+    subject = (ngettext("CBL Tracker: %(num)d new notification", "CBL Tracker: %(num)d new notifications",
+                        len(notices)) if notices else
+               ngettext("CBL Tracker: %(num)d thing waits for you", "CBL Tracker: %(num)d things wait for you",
+                        len(waiting)))
     return subject, "\n".join(lines) + "\n"
 
 

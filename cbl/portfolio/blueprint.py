@@ -1,20 +1,21 @@
 """The portfolio blueprint, its loaders, and what it adds to the project page."""
 
 from flask import Blueprint, abort
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbl.competencies.queries import competency_choices
 from cbl.extensions import db
-from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of, taught_classroom_ids,
+from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of,
                              visible_entries)
 from cbl.portfolio import publishing, queries
+from cbl.portfolio.export import is_web_address
 from cbl.portfolio.forms import VISIBILITY_LABELS, EntryForm
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.defaults import ELEMENT_LABELS, PHASE_LABELS
-from cbl.projects.hooks import board_extra, project_page_extra, teacher_home_extra
+from cbl.projects.hooks import board_extra, project_page_extra
 from cbl.projects.models import ElementKey, GuidingQuestion, Phase, Project
 from cbl.teams.models import Team
 
@@ -44,7 +45,7 @@ def load_editable_entry(entry_id: int) -> Entry:
     """The entry if the visitor may change it: 404 when invisible, 403 when read-only."""
     entry = load_entry(entry_id)
     if not can_edit_entry(current_user, entry):
-        abort(403)
+        abort(403, _("You can read this entry but not change it."))
     return entry
 
 
@@ -105,14 +106,8 @@ def _board(*, classroom, **_known) -> dict:
     return {"publication_requests": {publication.project_id: publication for publication in waiting}}
 
 
-@teacher_home_extra
-def _teacher_home(*, user, **_known) -> dict:
-    """Publication requests waiting in the classes the teacher teaches."""
-    return {"publication_requests": list(db.session.scalars(
-        _publication_requests().where(Team.classroom_id.in_(taught_classroom_ids(user)))
-        .order_by(Publication.requested_at)))}
-
-
 @bp.record_once
 def _template_globals(state) -> None:
-    state.app.jinja_env.globals.update(kind_labels=KIND_LABELS, visibility_labels=VISIBILITY_LABELS)
+    # is_web_address: the read-only phases (projects/_all_phases.html) are printed on the project page too.
+    state.app.jinja_env.globals.update(kind_labels=KIND_LABELS, visibility_labels=VISIBILITY_LABELS,
+                                       is_web_address=is_web_address)

@@ -16,7 +16,7 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime
 from typing import IO, BinaryIO
 
@@ -41,6 +41,19 @@ FLUSH_SIZE = 64 * 1024  # compressed bytes of a page buffered before they are yi
 SPOOL_SIZE = 512 * 1024  # timeline rows kept in memory before they move to a temporary file
 IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 TEMPLATES = "portfolio/export/"
+
+# Areas above the portfolio add to the story page (feedback adds its threads): each function,
+# called as function(user=…, project=…), returns extra template variables for index.html.
+ExportExtra = Callable[..., dict]
+_export_extras: list[ExportExtra] = []
+
+
+def export_extra(function: ExportExtra) -> ExportExtra:
+    """Register extra template variables for the export's story page (a decorator)."""
+    if function not in _export_extras:
+        _export_extras.append(function)
+    return function
+
 
 # Each photo or document of an entry with its path in the ZIP (None when storage lacks it).
 Shown = list[tuple[EntryAttachment, str | None]]
@@ -147,7 +160,8 @@ def build_export(user_id: int, project_id: int, storage: Storage, *, now: dateti
                  ) -> Iterator[bytes]:
     """Yield, chunk by chunk, the ZIP of the project's portfolio as the user may see it:
     ``index.html`` (the story: challenge, team, phase elements, guiding questions, phase
-    history), ``timeline.html``, ``entries/<id>-<title>.html`` for every entry
+    history, and what :func:`export_extra` functions add: the feedback threads),
+    ``timeline.html``, ``entries/<id>-<title>.html`` for every entry
     :func:`cbl.permissions.visible_entries` lets the user read, ``images/…`` (the display
     rendition of each photo), ``files/…`` (the documents of file entries) and ``style.css``.
 
@@ -174,8 +188,11 @@ class _PortfolioExport:
         try:
             with tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE, mode="w+", encoding="utf-8") as rows:
                 yield from self.writer.text("style.css", [_stylesheet()])
+                extra: dict = {}
+                for function in _export_extras:
+                    extra.update(function(user=self.user, project=self.project))
                 yield from self.writer.text("index.html", [self._render(
-                    "index.html", root="", current="story", page=project_page(self.project))])
+                    "index.html", root="", current="story", page=project_page(self.project), **extra)])
                 count = 0
                 for entry in self._entries():
                     yield from self._entry(entry, rows)

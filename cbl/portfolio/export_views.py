@@ -1,6 +1,7 @@
 """Downloading a project's portfolio as a ZIP of static pages."""
 
 from flask import Response, abort, stream_with_context
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cbl.permissions import can_edit_project
@@ -17,7 +18,7 @@ def export(project_id: int):
     class's teachers (404 for an invisible project, 403 for other readers)."""
     project = load_project(project_id)
     if not can_edit_project(current_user, project):
-        abort(403)
+        abort(403, _("Only the team and its teachers can download the portfolio."))
     # The generator reloads the user and project by id: it runs after this view returns.
     chunks = build_export(current_user.id, project.id, get_storage())
     response = Response(stream_with_context(chunks), mimetype="application/zip")

@@ -1,12 +1,13 @@
 """Serving photos to those who may see them, markdown preview, and reflections."""
 
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from cbl.extensions import db
 from cbl.markdown import render_markdown
-from cbl.permissions import (get_visible, is_teacher_of, is_team_member, public_entries, visible_challenges,
+from cbl.permissions import (can_read_reflections, get_visible, is_team_member, public_entries, visible_challenges,
                              visible_entries)
 from cbl.portfolio import queries
 from cbl.portfolio.blueprint import bp
@@ -86,7 +87,7 @@ def reflect(project_id: int, phase: str):
     if phase not in {p.value for p in Phase}:
         abort(404)
     if not is_team_member(current_user, project.team_id):
-        abort(403)
+        abort(403, _("Only the team's students write reflections here."))
     existing = queries.own_reflection(current_user, project, Phase(phase))
     if existing is not None:
         return redirect(url_for("portfolio.edit", entry_id=existing.id))
@@ -98,8 +99,8 @@ def reflect(project_id: int, phase: str):
 def reflections(challenge_id: int):
     """For teachers: who has reflected in each phase, and every reflection to read."""
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
-    if not is_teacher_of(current_user, challenge.classroom_id):
-        abort(403)  # reflections are for their authors and their teachers only
+    if not can_read_reflections(current_user, challenge.classroom_id):
+        abort(403, _("Reflections are for their authors and their teachers only."))
     rows = queries.class_reflections(challenge.classroom, challenge)
     shown = request.args.get("phase")
     return render_template("portfolio/reflections.html", challenge=challenge, rows=rows,

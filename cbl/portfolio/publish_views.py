@@ -18,6 +18,7 @@ from cbl.projects.blueprint import load_project
 from cbl.projects.models import Project
 from cbl.projects.queries import project_options, project_page
 from cbl.teams.forms import EmptyForm
+from cbl.teams.models import Team
 
 
 def _back(project: Project):
@@ -29,12 +30,14 @@ def _back(project: Project):
 def publication(project_id: int):
     """What publishing would show, and the team's request or the teacher's decision."""
     project = load_project(project_id)
+    # The preview shows the story as it will be once approved: every entry marked "Everyone".
     entries = list(db.session.scalars(
         visible_entries(current_user).where(Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC)
+        .options(selectinload(Entry.attachments).joinedload(EntryAttachment.blob), selectinload(Entry.files))
         .order_by(Entry.created_at)))
     return render_template(
         "portfolio/publication.html", project=project, publication=publishing.get_publication(project),
-        public_entries=entries, covers=publishing.public_photos(project), empty=EmptyForm(),
+        public_entries=entries, covers=publishing.public_photos(project), empty=EmptyForm(), page=project_page(project),
         changed=publishing.changed_since_publication(project),
         may_request=can_request_publication(current_user, project),
         may_decide=can_decide_publication(current_user, project))
@@ -45,7 +48,7 @@ def publication(project_id: int):
 def request_publication(project_id: int):
     project = load_project(project_id)
     if not can_request_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can ask to publish its story."))
     if EmptyForm().validate_on_submit():
         cover = request.form.get("cover", "")
         cover_id = int(cover) if cover.isascii() and cover.isdecimal() and len(cover) < 10 else None
@@ -63,7 +66,7 @@ def request_publication(project_id: int):
 def decide_publication(project_id: int):
     project = load_project(project_id)
     if not can_decide_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers publish stories."))
     decision = request.form.get("decision")
     if EmptyForm().validate_on_submit() and decision in ("approve", "return"):
         try:
@@ -85,7 +88,7 @@ def publish_changes(project_id: int):
     """The teacher publishes what the team changed since the story was approved."""
     project = load_project(project_id)
     if not can_decide_publication(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers publish stories."))
     if EmptyForm().validate_on_submit():
         try:
             publishing.publish_changes(project, current_user)
@@ -101,7 +104,7 @@ def publish_changes(project_id: int):
 def withdraw_publication(project_id: int):
     project = load_project(project_id)
     if not (can_request_publication(current_user, project) or can_decide_publication(current_user, project)):
-        abort(403)
+        abort(403, _("Only the team or its teachers can take the story off the showcase."))
     if EmptyForm().validate_on_submit():
         try:
             publishing.unpublish(project, current_user)
@@ -117,7 +120,7 @@ def showcase():
     """Published stories, newest first, for anyone."""
     stmt = (select(Publication).where(Publication.status == PublicationStatus.PUBLISHED)
             .options(joinedload(Publication.project).joinedload(Project.challenge),
-                     joinedload(Publication.project).joinedload(Project.team),
+                     joinedload(Publication.project).joinedload(Project.team).joinedload(Team.classroom),
                      joinedload(Publication.cover).joinedload(EntryAttachment.blob))
             .order_by(Publication.published_at.desc(), Publication.id.desc()))
     page = paginate(stmt)

@@ -152,7 +152,7 @@ def _save(form: EntryForm, project: Project, members, save) -> tuple[Entry | Non
 def create(project_id: int):
     project = load_project(project_id)
     if not may_add_entries(project):
-        abort(403)
+        abort(403, _("You can read this project but not add entries to it."))
     kind = _kind_from_request()
     form = entry_form(project, kind)
     members = queries.team_members(project)

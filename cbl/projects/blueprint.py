@@ -1,6 +1,7 @@
 """The projects blueprint and the loaders its views share."""
 
 from flask import Blueprint, abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from cbl.permissions import can_edit_project, get_visible, show_full_names_of, visible_projects
@@ -21,7 +22,7 @@ def load_editable_project(project_id: int) -> Project:
     """The project if the visitor may edit it: 404 when invisible, 403 when read-only."""
     project = load_project(project_id)
     if not can_edit_project(current_user, project):
-        abort(403)
+        abort(403, _("You can read this project but not change it: only its team and its teachers can."))
     return project
 
 

@@ -73,6 +73,7 @@ def withdraw_request(project: Project, acting: User) -> None:
         raise NotFound()
     request.status = RequestStatus.WITHDRAWN
     request.decided_by_id, request.decided_at = acting.id, utcnow()
+    settle(NotificationKind.PHASE_REQUESTED, url=site_path("projects.detail", project_id=project.id))
     db.session.commit()
 
 
@@ -108,5 +109,9 @@ def step_back(project: Project, acting: User, to_phase: Phase, reason: str) -> P
         request.status = RequestStatus.WITHDRAWN
         request.decided_by_id, request.decided_at = acting.id, utcnow()
     change = _move(project, to_phase, ChangeKind.STEPPED_BACK, acting, reason)
+    # The teachers are told (a step back changes what they expect of the team); a request it
+    # withdrew no longer waits for them.
+    settle(NotificationKind.PHASE_REQUESTED, url=site_path("projects.detail", project_id=project.id))
+    _notify(project, NotificationKind.PHASE_STEPPED_BACK, acting, to_phase, teachers=True)
     db.session.commit()
     return change

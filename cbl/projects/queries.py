@@ -194,7 +194,8 @@ def pending_requests_for_teacher(user: User) -> list[PhaseRequest]:
         .join(Project, Project.id == PhaseRequest.project_id).join(Team, Team.id == Project.team_id)
         .join(ClassroomTeacher, ClassroomTeacher.classroom_id == Team.classroom_id)
         .options(joinedload(PhaseRequest.requested_by),
-                 joinedload(PhaseRequest.project).joinedload(Project.team).joinedload(Team.classroom))
+                 joinedload(PhaseRequest.project).joinedload(Project.team).joinedload(Team.classroom),
+                 joinedload(PhaseRequest.project).joinedload(Project.challenge))
         .where(ClassroomTeacher.user_id == user.id, PhaseRequest.status == RequestStatus.PENDING,
                Project.id.in_(active_project_ids()))
         .order_by(PhaseRequest.requested_at)))

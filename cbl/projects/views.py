@@ -10,6 +10,7 @@ from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
+from cbl.notifications.inbox import inbox_for
 from cbl.permissions import (can_change_classroom, can_decide_phase, can_edit_project, can_manage_classroom,
                              can_request_phase, get_visible, is_archived, is_team_member, is_teacher_of,
                              renamable_people, visible_challenges, visible_classrooms, visible_projects)
@@ -43,8 +44,9 @@ def home():
         return render_template("projects/home_partner.html", projects=projects,
                                **hooks.partner_home_context(user=current_user, projects=projects))
     classrooms = db.session.scalars(in_use).all()
-    pending = queries.pending_requests_for_teacher(current_user) if role is Role.TEACHER else []
-    return render_template("projects/home_teacher.html", classrooms=classrooms, pending=pending,
+    # Guests' comments to approve have their own section, with the buttons to do it.
+    waiting = inbox_for(current_user, without=("comment_waiting",)) if role is Role.TEACHER else []
+    return render_template("projects/home_teacher.html", classrooms=classrooms, inbox=waiting,
                            decision_form=DecisionForm(),
                            name_requests=names.name_requests_among(renamable_people(current_user)),
                            **(hooks.teacher_home_context(user=current_user) if role is Role.TEACHER else {}))
@@ -59,7 +61,7 @@ def _challenge_fields(form: ChallengeForm) -> dict:
 def create_challenge(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_change_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("You can't add challenges to this class."))
     form = ChallengeForm()
     duplicate = None
     if form.validate_on_submit() and not (duplicate := _duplicate_title(form, classroom)):
@@ -89,7 +91,7 @@ def _duplicate_title(form: ChallengeForm, classroom: Classroom, challenge: Chall
 def edit_challenge(challenge_id: int):
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
     if challenge.archived or not can_change_classroom(current_user, challenge.classroom):
-        abort(403)
+        abort(403, _("You can't change this challenge: only the class's teachers can, and not while it is archived."))
     form = ChallengeForm(obj=challenge)
     if request.method == "GET":
         form.size.data = challenge.size.value
@@ -113,7 +115,7 @@ def board(classroom_id: int):
     """The teacher's class board: every team at a glance, requests answered in place."""
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_manage_classroom(current_user, classroom):
-        abort(403)
+        abort(403, _("The class board is for the class's teachers."))
     challenges = [c for c in classroom.challenges if not c.archived]
     return render_template("projects/board.html", classroom=classroom, challenges=challenges,
                            board=queries.class_board(classroom), decision_form=DecisionForm(),
@@ -177,7 +179,7 @@ def _redirect_to(project: Project, phase: Phase | None = None):
 def request_phase(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can ask to move its project on."))
     form = PhaseRequestForm()
     if not form.validate_on_submit():
         return render_project(project, 400, request_form=form)
@@ -199,7 +201,7 @@ def request_phase(project_id: int):
 def withdraw_phase_request(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can withdraw its request."))
     if EmptyForm().validate_on_submit():
         try:
             phases.withdraw_request(project, current_user)
@@ -215,7 +217,7 @@ def withdraw_phase_request(project_id: int):
 def step_back(project_id: int):
     project = load_project(project_id)
     if not can_request_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the team can take its project back to an earlier phase."))
     form = _step_back_form(project, StepBackForm())
     if form.validate_on_submit():
         try:
@@ -240,7 +242,7 @@ def decide(request_id: int):
         abort(404)
     project = load_project(phase_request.project_id)
     if not can_decide_phase(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers answer requests to move on."))
     form = DecisionForm()
     back = _safe_back(url_for("projects.board", classroom_id=project.team.classroom_id))
     if not form.validate_on_submit():

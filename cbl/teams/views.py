@@ -23,7 +23,7 @@ bp = Blueprint("teams", __name__)
 def _managed_classroom(classroom_id: int) -> Classroom:
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_change_classroom(current_user, classroom):
-        abort(403)  # an archived class is read-only until it is restored
+        abort(403, _("You can't manage this class: only its teachers and the school's administrators can, and not while it is archived."))
     return classroom
 
 
@@ -152,7 +152,7 @@ def _member_choices(classroom: Classroom):
 def create_team(classroom_id: int):
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
     if not can_form_team(current_user, classroom):
-        abort(403)
+        abort(403, _("You can't form a team in this class."))
     if not can_manage_classroom(current_user, classroom):
         return _student_creates_team(classroom)
     form = TeamForm()
@@ -188,7 +188,7 @@ def _student_creates_team(classroom: Classroom):
 def edit_team(team_id: int):
     team = get_visible(visible_teams(current_user), Team, team_id)
     if team.archived or not can_change_classroom(current_user, team.classroom):
-        abort(403)
+        abort(403, _("You can't change this team: only the class's teachers can, and not while it is archived."))
     form = TeamForm(obj=team)
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
@@ -209,7 +209,7 @@ def _self_forming_team(team_id: int) -> Team:
     team = get_visible(visible_teams(current_user), Team, team_id)
     if (current_user.role is not Role.STUDENT or not team.classroom.students_form_teams
             or team.archived or team.classroom.archived):
-        abort(403)
+        abort(403, _("In this class, the teacher forms the teams."))
     return team
 
 

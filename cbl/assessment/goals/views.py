@@ -42,7 +42,7 @@ def load_editable_goal(goal_id: int) -> LearningGoal:
     """The goal if the visitor is its student: 404 when invisible, 403 when read-only."""
     goal = load_goal(goal_id)
     if not services.can_edit_goal(current_user, goal):
-        abort(403)
+        abort(403, _("Only the student who set this goal can change it."))
     return goal
 
 
@@ -88,7 +88,7 @@ def goals(classroom_id: int):
 def goal_create(classroom_id: int):
     classroom = load_classroom(classroom_id)
     if not services.can_set_goals(current_user, classroom):
-        abort(403)
+        abort(403, _("Only the class's students set learning goals here."))
     form = _goal_form()
     if form.validate_on_submit():
         try:
@@ -203,7 +203,7 @@ def goal_note(goal_id: int):
     """The student records progress; a teacher of the class comments (the student is told)."""
     goal = load_goal(goal_id)
     if not services.can_note_goal(current_user, goal):
-        abort(403)
+        abort(403, _("You can't add notes to this goal."))
     owner = services.can_edit_goal(current_user, goal)
     form = (ProgressForm if owner else GoalCommentForm)()
     if form.validate_on_submit():
@@ -212,7 +212,7 @@ def goal_note(goal_id: int):
         except ValidationFailed as err:
             _refused(form, err, "body")
         except Forbidden:
-            abort(403)
+            abort(403, _("You can't add notes to this goal."))
         else:
             flash(_("Progress noted.") if owner else _("Comment posted: the student is told."), "success")
             return redirect(url_for("assessment.goal", goal_id=goal.id, _anchor=f"note-{note.id}"))

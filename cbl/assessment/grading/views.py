@@ -37,7 +37,7 @@ def rubric_link(challenge: Challenge) -> str | None:
 def _teacher_challenge(challenge_id: int) -> Challenge:
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
     if not is_teacher_of(current_user, challenge.classroom_id):
-        abort(403)
+        abort(403, _("Only the class's teachers grade this challenge."))
     return challenge
 
 
@@ -99,7 +99,7 @@ def grade_release(assessment_id: int):
         joinedload(Assessment.project).joinedload(Project.team), selectinload(Assessment.scores)),
         Assessment, assessment_id)
     if assessment.kind is not AssessmentKind.TEACHER or not grading.can_grade(current_user, assessment.project):
-        abort(403)
+        abort(403, _("You can't release assessments in this class."))
     back = _safe_next(request.form.get("next")) or url_for(
         "assessment.grade_project", project_id=assessment.project_id, student=assessment.student_id)
     if EmptyForm().validate_on_submit():
@@ -131,7 +131,7 @@ def grade_project(project_id: int):
     """Grade the team (or, with ``?student=``, one member): the portfolio beside the rubric."""
     project = load_project(project_id)
     if not grading.can_grade(current_user, project):
-        abort(403)
+        abort(403, _("Only the class's teachers grade this project."))
     student_id = _student_arg()
     try:
         page = grading_queries.grading_page(current_user, project, student_id)
@@ -163,7 +163,7 @@ def grade_project(project_id: int):
     except ValidationFailed as err:
         return render_grading(page, form, 400, problem=place_error(form, err))
     except Forbidden:
-        abort(403)
+        abort(403, _("Only the class's teachers grade this project."))
     except NotFound:
         abort(404)
     who = page.student.display_name if page.student else project.team.name

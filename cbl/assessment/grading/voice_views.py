@@ -66,7 +66,7 @@ def _voice(project: Project, kind: AssessmentKind, student: User | None):
     """GET: the form (read-only once final); POST: submit it, or show it again as typed."""
     settings = grading.challenge_settings(project.challenge_id)
     if not grading.may_use_voice(current_user, project, settings, kind):
-        abort(403)
+        abort(403, _("This challenge does not ask you for that assessment."))
     student_id = student.id if student is not None else None
     existing = grading.find_assessment(current_user, project.id, kind, student_id=student_id,
                                        assessor_id=current_user.id)
@@ -83,7 +83,7 @@ def _voice(project: Project, kind: AssessmentKind, student: User | None):
         form = rubric_form(VoiceForm, grid, comments=comments, assessment=existing)
     else:
         if locked:
-            abort(403)
+            abort(403, _("This assessment is final: your teacher has released the team's assessment."))
         form = rubric_form(VoiceForm, grid, comments=comments, formdata=request.form)
         if unknown_criteria(request.form, form):
             status, extra["problem"] = 400, _("This form holds a criterion that is not in the rubric. Reload the "
@@ -101,7 +101,7 @@ def _voice(project: Project, kind: AssessmentKind, student: User | None):
             except ValidationFailed as err:
                 status, extra["problem"] = 400, place_error(form, err)
             except Forbidden:
-                abort(403)
+                abort(403, _("This assessment is final: your teacher has released the team's assessment."))
             except NotFound:
                 abort(404)
             else:
@@ -130,7 +130,7 @@ def peer_evaluate(project_id: int, user_id: int):
     project = load_project(project_id)
     settings = grading.challenge_settings(project.challenge_id)
     if not grading.may_use_voice(current_user, project, settings, AssessmentKind.PEER):
-        abort(403)
+        abort(403, _("This challenge does not ask you for that assessment."))
     teammate = next((m for m in team_members(project) if m.id == user_id), None)
     if teammate is None or teammate.id == current_user.id:
         abort(404)

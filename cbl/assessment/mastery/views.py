@@ -33,7 +33,7 @@ from cbl.competencies.models import Competency
 from cbl.dbtypes import utcnow
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
-from cbl.permissions import can_manage_classroom, get_visible, is_teacher_of, visible_classrooms
+from cbl.permissions import can_manage_classroom, can_read_class_mastery, get_visible, is_teacher_of, visible_classrooms
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment
 
 KIND_LABELS = {AssessmentKind.TEACHER: _l("Teacher"), AssessmentKind.SELF: _l("Self-assessment"),
@@ -62,12 +62,12 @@ def _load_student(classroom_id: int, student_id: int) -> tuple[Classroom, User]:
     return classroom, student
 
 
-def _load_class(classroom_id: int, *, admins: bool) -> Classroom:
-    """A class for its teachers (and admins if ``admins``): 404 if invisible, 403 if read-only."""
+def _load_class(classroom_id: int) -> Classroom:
+    """A class for its teachers and admins: 404 if invisible, 403 for anyone else (the same
+    rule hides the links to its pages)."""
     classroom = get_visible(visible_classrooms(current_user), Classroom, classroom_id)
-    allowed = can_manage_classroom(current_user, classroom) if admins else is_teacher_of(current_user, classroom.id)
-    if not allowed:
-        abort(403)
+    if not can_read_class_mastery(current_user, classroom):
+        abort(403, _("The class's mastery is for its teachers and the school's administrators."))
     return classroom
 
 
@@ -184,17 +184,17 @@ def transcript_all(student_id: int):
 @login_required
 def heatmap(classroom_id: int):
     """Students × competencies, each cell the student's mastery with a link to their profile."""
-    classroom = _load_class(classroom_id, admins=True)
+    classroom = _load_class(classroom_id)
     mastery = service.class_mastery(current_user, classroom)
     return render_template("assessment/mastery/heatmap.html", classroom=classroom, mastery=mastery,
-                           may_teach=is_teacher_of(current_user, classroom.id), **_labels())
+                           **_labels())
 
 
 @bp.get("/classes/<int:classroom_id>/gradebook.csv")
 @login_required
 def gradebook(classroom_id: int):
     """The class gradebook (released assessments only) as a CSV download, streamed."""
-    classroom = _load_class(classroom_id, admins=False)
+    classroom = _load_class(classroom_id)
     audit.record_now(audit.Action.GRADEBOOK_EXPORTED, actor_id=current_user.id, classroom_id=classroom.id,
                      object_type="classroom", object_id=classroom.id)
     response = Response(stream_with_context(gradebook_csv(current_user.id, classroom.id)),
@@ -211,7 +211,7 @@ def gradebook(classroom_id: int):
 def gradebook_wide(classroom_id: int):
     """The gradebook with one row per student (competencies' mastery and each released
     assessment); ``?voices=1`` adds self, peer and partner assessments to the teacher's."""
-    classroom = _load_class(classroom_id, admins=False)
+    classroom = _load_class(classroom_id)
     other_voices = request.args.get("voices") == "1"
     audit.record_now(audit.Action.GRADEBOOK_EXPORTED, actor_id=current_user.id, classroom_id=classroom.id,
                      object_type="classroom", object_id=classroom.id,
@@ -230,7 +230,7 @@ def gradebook_wide(classroom_id: int):
 @login_required
 def mastery_settings(classroom_id: int):
     """How the class computes mastery: the method and its numbers."""
-    classroom = _load_class(classroom_id, admins=False)
+    classroom = _load_class(classroom_id)
     settings = service.get_settings(classroom.id)
     form = MasterySettingsForm(obj=settings)
     if request.method == "GET":

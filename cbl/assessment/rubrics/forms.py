@@ -208,7 +208,7 @@ def competency_choices(frameworks, tree) -> list:
     indented under their strand; ``tree`` is :func:`cbl.competencies.queries.tree`."""
     options = [SelectChoice("", str(_l("Choose a competency")))]
     for framework in frameworks:
-        options += [SelectChoice(str(competency.id), ("— " * depth) + competency.label, optgroup=framework.title)
+        options += [SelectChoice(str(competency.id), ("— " * depth) + competency.label, optgroup=framework.name)
                     for competency, depth in tree(framework)]
     return options
 

@@ -41,7 +41,7 @@ def _load(rubric_id: int) -> Rubric:
 def _editable(rubric_id: int) -> Rubric:
     rubric = _load(rubric_id)
     if not queries.can_edit_rubric(current_user, rubric):
-        abort(403)
+        abort(403, _("You can't change this rubric."))
     return rubric
 
 
@@ -207,7 +207,7 @@ def rubric_challenge(challenge_id: int):
     assess themselves, teammates evaluate each other and partners rate."""
     challenge = get_visible(visible_challenges(current_user), Challenge, challenge_id)
     if not can_manage_classroom(current_user, challenge.classroom):
-        abort(403)
+        abort(403, _("Only the class's teachers choose how a challenge is assessed."))
     settings = queries.challenge_settings(challenge)
     form = ChallengeAssessmentForm() if request.method == "POST" else ChallengeAssessmentForm(formdata=None,
                                                                                               obj=settings)
