@@ -5,7 +5,7 @@ the digest itself (to record when it was sent) held "daily" without anyone choos
 students those become "no choice", so the new default applies to them.
 
 Revision ID: b8d3a7c41e20
-Revises: c6b27f5b6e76
+Revises: b7d1e0c4a9f2
 Create Date: 2026-12-04
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b8d3a7c41e20'
-down_revision = 'c6b27f5b6e76'
+down_revision = 'b7d1e0c4a9f2'
 branch_labels = None
 depends_on = None
 
