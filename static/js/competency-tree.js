@@ -27,7 +27,8 @@
     function reset() {
       items.forEach(function (li) { li.hidden = false; });
       frameworks.forEach(function (d) { d.hidden = false; });
-      details.forEach(function (d, i) { d.open = wasOpen[i]; });
+      /* as it was, and open where something is ticked, so the choice stays in sight */
+      details.forEach(function (d, i) { d.open = wasOpen[i] || !!d.querySelector("input:checked"); });
       status.textContent = "";
     }
 
