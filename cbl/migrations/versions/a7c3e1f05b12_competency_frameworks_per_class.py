@@ -65,7 +65,9 @@ def _backfill():
 
 
 def downgrade():
-    with op.batch_alter_table('competency', schema=None) as batch_op:
+    # Not a batch "move and copy": on SQLite, with foreign keys on, dropping the old competency
+    # table would cascade to sub-competencies and entry tags. SQLite 3.35+ drops a column itself.
+    with op.batch_alter_table('competency', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('retired_at')
 
     with op.batch_alter_table('classroom_framework', schema=None) as batch_op:
