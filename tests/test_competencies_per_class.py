@@ -178,3 +178,39 @@ def test_admins_are_offered_every_framework_in_the_builder(client, auth, school)
     builder = client.get("/rubrics/new").get_data(as_text=True)
     options = {int(v) for v in re.findall(r'<option value="(\d+)"', builder)}
     assert options == set(_ids(default)) | set(_ids(water))
+
+
+# --- the migration ---------------------------------------------------------------------------
+
+from tests.test_database import fresh_database  # noqa: E402,F401  (a fixture)
+
+
+def test_the_migration_gives_every_class_the_default_and_the_frameworks_its_work_uses(fresh_database):  # noqa: F811
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(fresh_database)
+    with app.app_context():
+        upgrade(revision="c6b27f5b6e76")
+        teacher, maya = factories.make_user("teacher"), factories.make_user("student")
+        tagged, untouched = factories.make_classroom(teacher), factories.make_classroom(teacher)
+        entry = factories.make_entry(factories.make_project(factories.make_team(tagged, maya)), maya)
+        db.session.execute(text("INSERT INTO competency_framework (title, description, created_at) "
+                                "VALUES ('Local skills', '', CURRENT_TIMESTAMP)"))
+        local = db.session.execute(text("SELECT id FROM competency_framework WHERE title = 'Local skills'")).scalar()
+        db.session.execute(text("INSERT INTO competency (framework_id, code, short_name, description, position) "
+                                "VALUES (:f, 'L1', 'Local one', '', 0)"), {"f": local})
+        skill = db.session.execute(text("SELECT id FROM competency WHERE code = 'L1'")).scalar()
+        db.session.execute(text("INSERT INTO entry_competency (entry_id, competency_id) VALUES (:e, :c)"),
+                           {"e": entry.id, "c": skill})
+        db.session.commit()
+        default = db.session.execute(text("SELECT MIN(id) FROM competency_framework")).scalar()
+        ids = (tagged.id, untouched.id)
+        db.session.remove()
+        upgrade()
+        rows = set(db.session.execute(select(classroom_framework.c.classroom_id, classroom_framework.c.framework_id)))
+        db.session.remove()
+        db.engine.dispose()
+    assert rows == {(ids[0], default), (ids[0], local), (ids[1], default)}

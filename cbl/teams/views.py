@@ -62,8 +62,12 @@ def create_classroom():
     _offer_frameworks(form, None)
     if form.validate_on_submit():
         teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
-        classroom = services.create_classroom(teacher, form.name.data, form.term.data,
-                                              framework_ids=form.chosen_frameworks(), **_switches(form))
+        try:
+            classroom = services.create_classroom(teacher, form.name.data, form.term.data,
+                                                  framework_ids=form.chosen_frameworks(), **_switches(form))
+        except ValidationFailed as err:  # a framework deleted while the form was open
+            form.frameworks.errors = [str(err)]
+            return render_template("teams/classroom_form.html", form=form, classroom=None), 400
         flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=None), 400 if form.errors else 200
@@ -94,8 +98,12 @@ def edit_classroom(classroom_id: int):
     form = ClassroomForm(obj=classroom)
     _offer_frameworks(form, classroom)
     if form.validate_on_submit():
-        services.update_classroom(classroom, name=form.name.data, term=form.term.data,
-                                  framework_ids=form.chosen_frameworks(), **_switches(form))
+        try:
+            services.update_classroom(classroom, name=form.name.data, term=form.term.data,
+                                      framework_ids=form.chosen_frameworks(), **_switches(form))
+        except ValidationFailed as err:  # a framework deleted while the form was open
+            form.frameworks.errors = [str(err)]
+            return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400
         flash(_("Class settings saved."), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400 if form.errors else 200
