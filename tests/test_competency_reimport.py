@@ -9,6 +9,8 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from cbl.accounts.models import Role
 from cbl.assessment.models import Criterion
@@ -23,9 +25,12 @@ NEW_ITEM = "c5fb0a2e-2a1c-4a0f-9b6e-000000000199"
 
 
 def _upload(client, package: dict):
-    return client.post("/competencies/import", data={
-        "file": (io.BytesIO(json.dumps(package).encode()), "science.json"), "format": "auto", "title": ""},
-        content_type="multipart/form-data")
+    # Encoded here, in memory: the test client spools a large multipart body to a temporary
+    # file it never closes.
+    boundary, body = encode_multipart({
+        "file": FileStorage(io.BytesIO(json.dumps(package).encode()), "science.json", content_type="application/json"),
+        "format": "auto", "title": ""})
+    return client.post("/competencies/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def _hidden(page: str, name: str) -> str:
@@ -188,3 +193,25 @@ def test_the_default_framework_matches_its_own_export_before_it_was_ever_exporte
     auth.as_user(factories.make_user(Role.ADMIN))
     page = _upload(client, package).get_data(as_text=True)
     assert "1 competency changed" in page and "0 competencies added" in page and "0 competencies retired" in page
+
+
+def test_a_two_thousand_item_framework_is_updated_through_the_preview(client, auth):
+    """The file travels with the confirm button: a state framework of 2,000 items (over a
+    megabyte of JSON) still fits the request."""
+    auth.as_user(factories.make_user(Role.ADMIN))
+    document = "d0c00000-0000-4000-8000-000000000000"
+    items = [{"identifier": f"1c000000-0000-4000-8000-{n:012d}", "humanCodingScheme": f"S.{n}",
+              "fullStatement": f"Analyze how sources support claim {n} and evaluate the strength of the evidence.",
+              "CFItemType": "Standard", "lastChangeDateTime": "2025-01-01T00:00:00+00:00"} for n in range(2000)]
+    package = {"CFDocument": {"identifier": document, "title": "State standards", "creator": "State"},
+               "CFItems": items, "CFAssociations": []}
+    assert _upload(client, package).status_code == 302
+    package["CFItems"][7]["fullStatement"] = "Analyze sources, renamed."
+    del package["CFItems"][1999]
+    page = _upload(client, package).get_data(as_text=True)
+    assert len(json.dumps(package)) > 500_000
+    assert "1 competency changed" in page and "1 competency retired" in page
+    assert _confirm(client, page).status_code == 302
+    db.session.expire_all()
+    assert _by_identifier(items[7]["identifier"]).short_name == "Analyze sources, renamed."
+    assert _by_identifier("1c000000-0000-4000-8000-000000001999").retired_at is not None
