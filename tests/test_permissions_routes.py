@@ -104,6 +104,7 @@ EXPECTED: dict[str, dict] = {
     "competencies.export_case": TEACHERS_AND_ADMINS,
     "competencies.export_csv": TEACHERS_AND_ADMINS,
     "competencies.import_framework": ADMIN_ONLY,  # empty form: 400 re-render
+    "competencies.confirm_reimport": ADMIN_ONLY,  # empty form: back to the import page
     # portfolio
     "portfolio.timeline": READ_PROJECT,  # each visitor sees the entries their role allows
     "portfolio.mine": STUDENTS_ONLY,

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
-from wtforms.validators import Length
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from cbl.competencies.interchange_parse import MAX_BYTES, MAX_ITEMS, TITLE_MAX
 from cbl.formtools import Form, OnceForm, choices
@@ -24,3 +24,12 @@ class ImportForm(OnceForm):
     title = StringField(_l("Title (optional)"), validators=[Length(max=TITLE_MAX)],
                         description=_l("Replaces the title in the file. A CSV file has none: its name is used "
                                        "unless you give one here."))
+
+
+class ReimportForm(Form):
+    """The confirm button under a re-import preview: the file's text travels with it (the
+    server keeps nothing between the two steps), and the fingerprint of the changes shown."""
+
+    payload = HiddenField(validators=[DataRequired(), Length(max=MAX_BYTES)])
+    title = HiddenField(validators=[Length(max=TITLE_MAX)])
+    digest = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -4,8 +4,9 @@
   with the header ``code,short_name,description,parent_code``. A framework or competency
   without a CASE identifier is given one on its first export, and keeps it, so exporting
   again gives the same identifiers.
-- Import reads either format into a NEW framework (an existing one is never changed). The
-  whole file is checked before anything is written, every problem is reported with its line
+- Import reads either format into a new framework; a CASE package whose CFDocument is
+  here already updates that framework instead, after a preview (cbl/competencies/reimport.py).
+  The whole file is checked before anything is written, every problem is reported with its line
   (CSV) or list index and identifier (CASE), and the framework is written in one
   transaction: a bad file leaves nothing behind.
 """
@@ -59,13 +60,11 @@ def detect_format(filename: str, data: bytes) -> Format:
     return Format.CASE if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else Format.CSV
 
 
-def import_framework(data: bytes, *, filename: str = "", fmt: Format | None = None,
-                     title: str = "") -> CompetencyFramework:
-    """Create a new framework from an uploaded CASE package or CSV file and return it.
-
-    ``fmt`` None recognises the format from the name or content; ``title`` replaces the
-    title in the file (a CSV has none: its file name serves otherwise). Raises
-    ImportRejected, listing every problem, when anything is wrong; nothing is saved then."""
+def read_file(data: bytes, *, filename: str = "", fmt: Format | None = None, title: str = "") -> ParsedFramework:
+    """The uploaded CASE package or CSV file, read and checked as a tree. ``fmt`` None
+    recognises the format from the name or content; ``title`` replaces the title in the
+    file (a CSV has none: its file name serves otherwise). Raises ImportRejected, listing
+    every problem."""
     text, problems = decode(data)
     if text is None:
         raise ImportRejected(problems)
@@ -76,8 +75,34 @@ def import_framework(data: bytes, *, filename: str = "", fmt: Format | None = No
     else:
         parsed, problems = parse_csv(text, title or _title_from(filename))
     problems += check_tree(parsed)
-    if len(parsed.items) <= MAX_ITEMS:
-        problems += check_identifiers_free(parsed)
+    if problems:
+        raise ImportRejected(problems)
+    return parsed
+
+
+def existing_framework(parsed: ParsedFramework) -> CompetencyFramework | None:
+    """The framework already here with the file's CFDocument identifier, if any."""
+    if not parsed.case_identifier:
+        return None
+    return db.session.scalar(select(CompetencyFramework).where(
+        CompetencyFramework.case_identifier == parsed.case_identifier))
+
+
+def import_framework(data: bytes, *, filename: str = "", fmt: Format | None = None,
+                     title: str = "") -> CompetencyFramework:
+    """Create a new framework from an uploaded CASE package or CSV file and return it.
+
+    Raises ImportRejected, listing every problem, when anything is wrong (a framework
+    that is here already is updated through :mod:`cbl.competencies.reimport` instead);
+    nothing is saved then."""
+    parsed = read_file(data, filename=filename, fmt=fmt, title=title)
+    return create_framework(parsed)
+
+
+def create_framework(parsed: ParsedFramework) -> CompetencyFramework:
+    """Save a checked file as a new framework. Raises ImportRejected when its identifiers
+    are taken (the framework, or some of its items, is here already)."""
+    problems = check_identifiers_free(parsed)
     if problems:
         raise ImportRejected(problems)
     framework = _build(parsed)
@@ -158,10 +183,11 @@ def _loops_and_depth(items: list[ParsedCompetency], by_key: dict[str, ParsedComp
     return problems
 
 
-def check_identifiers_free(parsed: ParsedFramework) -> list[Problem]:
-    """Identifiers in the file that a framework or competency already here carries."""
+def check_identifiers_free(parsed: ParsedFramework, updating: CompetencyFramework | None = None) -> list[Problem]:
+    """Identifiers in the file that a framework or competency already here carries
+    (``updating``: the framework the file updates, whose own identifiers are not taken)."""
     problems: list[Problem] = []
-    if parsed.case_identifier:
+    if parsed.case_identifier and updating is None:
         taken = db.session.scalar(select(CompetencyFramework.title).where(
             CompetencyFramework.case_identifier == parsed.case_identifier))
         if taken is not None:
@@ -172,7 +198,8 @@ def check_identifiers_free(parsed: ParsedFramework) -> list[Problem]:
         chunk = {item.case_identifier: item for item in wanted[start:start + 500]}
         rows = db.session.execute(select(Competency.case_identifier, CompetencyFramework.title)
                                   .join(CompetencyFramework, CompetencyFramework.id == Competency.framework_id)
-                                  .where(Competency.case_identifier.in_(chunk)))
+                                  .where(Competency.case_identifier.in_(chunk),
+                                         Competency.framework_id != (updating.id if updating else 0)))
         taken = {identifier: title for identifier, title in rows}
         for identifier, item in chunk.items():
             if identifier in taken:

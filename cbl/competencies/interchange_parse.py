@@ -183,8 +183,22 @@ def _text(obj: dict, name: str, where: str, problems: list[Problem], *, required
     return clean(value)
 
 
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _identifier(obj: dict, where: str, problems: list[Problem]) -> str:
+    """The object's identifier in canonical form. CASE requires a UUID (CASE 1.0 §4): any
+    other identifier is refused, since nothing else could match it when the file comes again."""
     identifier = _text(obj, "identifier", where, problems, required=True)
+    if identifier and not is_uuid(identifier):
+        problems.append(Problem(where, _("The identifier “%(value)s” is not a UUID. CASE identifiers are UUIDs, "
+                                         "such as 3b0e8d0e-6f7c-4d2a-9a51-cb1000000000.", value=identifier[:80])))
+        return identifier[:IDENTIFIER_MAX]
     check_length(identifier, IDENTIFIER_MAX, "identifier", where, problems)
     return normal_identifier(identifier)
 

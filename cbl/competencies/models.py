@@ -2,12 +2,23 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.competencies.default import translated
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.extensions import db
+
+
+# The frameworks a class uses (issue 10 point 12). A class with no row uses the default
+# framework (see cbl.competencies.queries.class_framework_ids); the migration that made this
+# table gave every class then present the default and the frameworks its work was tagged with.
+classroom_framework = Table(
+    "classroom_framework",
+    db.metadata,
+    Column("classroom_id", ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True),
+    Column("framework_id", ForeignKey("competency_framework.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class CompetencyFramework(db.Model):
@@ -46,6 +57,9 @@ class Competency(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     case_identifier: Mapped[str | None] = mapped_column(String(64), unique=True)
     position: Mapped[int] = mapped_column(default=0)
+    # Set when a re-imported CASE file no longer lists it: no longer offered for tagging or
+    # rubrics, but its tags, evidence and criteria stay and are still shown.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     framework: Mapped[CompetencyFramework] = relationship(back_populates="competencies")
     parent: Mapped["Competency | None"] = relationship(remote_side=[id], back_populates="children")

@@ -1,9 +1,11 @@
 """Competency framework use cases."""
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import delete, insert, select
 
 from cbl.competencies.default import DEFAULT_COMPETENCIES, DEFAULT_FRAMEWORK
-from cbl.competencies.models import Competency, CompetencyFramework
+from cbl.competencies.models import Competency, CompetencyFramework, classroom_framework
+from cbl.errors import ValidationFailed
 from cbl.extensions import db
 
 
@@ -25,3 +27,17 @@ def install_default_framework() -> CompetencyFramework:
     db.session.add(framework)
     db.session.commit()
     return framework
+
+
+def choose_frameworks(classroom_id: int, framework_ids) -> None:
+    """Record the frameworks a class uses (replacing its choice); the caller commits.
+    Raises ValidationFailed when none is chosen or one does not exist."""
+    wanted = {i for i in framework_ids if isinstance(i, int) and 0 < i < 2**31}
+    if not wanted:
+        raise ValidationFailed(_("Choose at least one competency framework."), field="frameworks")
+    known = set(db.session.scalars(select(CompetencyFramework.id).where(CompetencyFramework.id.in_(wanted))))
+    if known != wanted or len(wanted) != len(set(framework_ids)):
+        raise ValidationFailed(_("Choose frameworks from the list."), field="frameworks")
+    db.session.execute(delete(classroom_framework).where(classroom_framework.c.classroom_id == classroom_id))
+    db.session.execute(insert(classroom_framework), [{"classroom_id": classroom_id, "framework_id": i}
+                                                     for i in sorted(wanted)])

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from cbl.accounts.models import Role
-from cbl.competencies import interchange
-from cbl.competencies.forms import ImportForm
+from cbl.competencies import interchange, reimport
+from cbl.competencies.forms import ImportForm, ReimportForm
 from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.competencies.queries import list_frameworks
 from cbl.extensions import db
@@ -77,7 +77,8 @@ def _download(text: str, mimetype: str, filename: str) -> Response:
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def import_framework():
-    """Upload a CASE package or CSV file; every problem is listed, and nothing is saved then."""
+    """Upload a CASE package or CSV file; every problem is listed, and nothing is saved then.
+    A CASE framework that is here already is shown as a preview of its changes first."""
     form = ImportForm()
     problems: list = []
     if form.validate_on_submit():
@@ -85,8 +86,11 @@ def import_framework():
         data = upload.stream.read(interchange.MAX_BYTES + 1)
         fmt = None if form.format.data == "auto" else interchange.Format(form.format.data)
         try:
-            framework = interchange.import_framework(data, filename=upload.filename or "", fmt=fmt,
-                                                     title=form.title.data or "")
+            parsed = interchange.read_file(data, filename=upload.filename or "", fmt=fmt, title=form.title.data or "")
+            plan = reimport.plan_update(parsed)
+            if plan is not None:
+                return _preview(plan, data.decode("utf-8-sig"), form.title.data or "")
+            framework = interchange.create_framework(parsed)
         except interchange.ImportRejected as err:
             form.file.errors = [str(err)]
             problems = err.problems
@@ -96,3 +100,42 @@ def import_framework():
             return redirect(url_for("competencies.detail", framework_id=framework.id))
     status = 400 if request.method == "POST" else 200
     return render_template("competencies/import.html", form=form, problems=problems), status
+
+
+def _preview(plan: reimport.UpdatePlan, text: str, title: str, message: str | None = None, status: int = 200):
+    """The changes a re-import makes, with the button that confirms them."""
+    if not plan.has_changes:
+        flash(_("“%(title)s” is already up to date: the file changes nothing.", title=plan.framework.title), "info")
+        return redirect(url_for("competencies.detail", framework_id=plan.framework.id))
+    confirm = ReimportForm(formdata=None, data={"payload": text, "title": title, "digest": plan.digest})
+    return render_template("competencies/reimport.html", plan=plan, form=confirm, message=message,
+                           labels=reimport.FIELD_LABELS), status
+
+
+@bp.post("/import/confirm")
+@role_required(Role.ADMIN)
+def confirm_reimport():
+    """Apply the re-import the admin previewed; if the framework changed meanwhile, show
+    the new changes instead."""
+    form = ReimportForm()
+    if not form.validate_on_submit():
+        flash(_("The preview expired. Choose the file again."), "error")
+        return redirect(url_for("competencies.import_framework"))
+    text, title = form.payload.data, form.title.data or ""
+    try:
+        parsed = interchange.read_file(text.encode("utf-8"), fmt=interchange.Format.CASE, title=title)
+        plan = reimport.apply_update(parsed, form.digest.data)
+    except reimport.PlanChanged as err:
+        plan = reimport.plan_update(parsed)
+        if plan is None:
+            flash(str(err), "error")
+            return redirect(url_for("competencies.import_framework"))
+        return _preview(plan, text, title, message=str(err), status=409)
+    except interchange.ImportRejected as err:
+        retry = ImportForm(formdata=None)
+        retry.file.errors = [str(err)]
+        return render_template("competencies/import.html", form=retry, problems=err.problems), 400
+    flash(_("“%(title)s” updated: %(added)d added, %(changed)d changed, %(retired)d retired.",
+            title=plan.framework.title, added=len(plan.added), changed=len(plan.changed),
+            retired=len(plan.retired)), "success")
+    return redirect(url_for("competencies.detail", framework_id=plan.framework.id))

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from cbl.competencies.queries import competency_choices
+from cbl.competencies.queries import picker_for
 from cbl.extensions import db
 from cbl.permissions import (can_edit_entry, can_edit_project, get_visible, show_full_names_of,
                              visible_entries)
@@ -58,13 +58,15 @@ def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None) ->
     """The entry form for this kind of entry, with its choices filled from the project."""
     form = EntryForm(obj=entry) if entry is not None else EntryForm()
     questions = [(str(q.id), q.text) for q in _questions(project)]
+    # Only the class's frameworks are offered; tags the entry has already stay offered.
+    form.competency_picker = picker_for([project.team.classroom_id], entry.competencies if entry else ())
     visibilities = ((Visibility.PRIVATE, Visibility.TEAM) if kind is EntryKind.REFLECTION else tuple(Visibility))
     form.set_choices(
         phases=[(p.value, PHASE_LABELS[p]) for p in Phase],
         elements=[(k.value, f"{PHASE_LABELS[k.phase]} · {ELEMENT_LABELS[k]}") for k in ElementKey],
         questions=questions,
         visibilities=[(v.value, VISIBILITY_LABELS[v]) for v in visibilities],
-        competencies=competency_choices())
+        competencies=form.competency_picker.choices())
     # A field the page does not show is not sent back, so it must not be checked either.
     unused = {"link_url": kind is not EntryKind.LINK, "document": kind is not EntryKind.FILE,
               "photos": kind is not EntryKind.IMAGE,

@@ -37,6 +37,16 @@ class PhotoForm(Form):
             raise ValidationError(_l("Describe this photo: people using screen readers rely on it."))
 
 
+class CompetencyTagsField(MultiCheckboxField):
+    """The competency tags: only those the class's frameworks offer (and the entry has)."""
+
+    def pre_validate(self, form) -> None:
+        offered = {choice.value for choice in self.choices or []}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(_l("Choose competencies from the list: one you chose is not offered in this "
+                                     "class."))
+
+
 class EntryForm(OnceForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[Length(max=TEXT_LIMIT)],
@@ -48,7 +58,7 @@ class EntryForm(OnceForm):
     element_key = SelectField(_l("Element it documents (optional)"))
     guiding_question = SelectField(_l("Guiding question it answers (optional)"))
     visibility = SelectField(_l("Who can see it"))
-    competencies = MultiCheckboxField(_l("Competencies it shows (optional)"), coerce=int)
+    competencies = CompetencyTagsField(_l("Competencies it shows (optional)"), coerce=int)
     photos = FieldList(FormField(PhotoForm), min_entries=3, max_entries=MAX_PHOTOS)
     document = FileField(_l("File"), render_kw={"accept": ".pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.csv,.md"},
                          description=_l(

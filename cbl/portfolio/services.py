@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cbl.accounts.models import User
 from cbl.competencies.models import Competency
+from cbl.competencies.queries import class_framework_ids
 from cbl.dbtypes import utcnow
 from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
@@ -44,7 +45,7 @@ class NewImage:
     alt_text: str
 
 
-def _check(project: Project, kind: EntryKind, fields: EntryFields) -> None:
+def _check(project: Project, kind: EntryKind, fields: EntryFields, tagged: set[int] = frozenset()) -> None:
     if not fields.title.strip():
         raise ValidationFailed(_("Give the entry a title."), field="title")
     if kind is EntryKind.LINK and not fields.link_url.strip():
@@ -58,8 +59,11 @@ def _check(project: Project, kind: EntryKind, fields: EntryFields) -> None:
     if fields.guiding_question_id is not None and db.session.scalar(select(GuidingQuestion.id).where(
             GuidingQuestion.id == fields.guiding_question_id, GuidingQuestion.project_id == project.id)) is None:
         raise ValidationFailed(_("Choose a guiding question of this project."), field="guiding_question_id")
-    wanted = set(fields.competency_ids or [])
-    if wanted and len(set(db.session.scalars(select(Competency.id).where(Competency.id.in_(wanted))))) != len(wanted):
+    # New tags come from the class's frameworks and are not retired; tags the entry has stay.
+    wanted = set(fields.competency_ids or []) - set(tagged)
+    if wanted and len(set(db.session.scalars(select(Competency.id).where(
+            Competency.id.in_(wanted), Competency.retired_at.is_(None),
+            Competency.framework_id.in_(class_framework_ids([project.team.classroom_id])))))) != len(wanted):
         raise ValidationFailed(_("Choose competencies from the list."), field="competencies")
     members = set(db.session.scalars(select(TeamMember.user_id).where(TeamMember.team_id == project.team_id)))
     if set(fields.contributors or {}) - members:
@@ -123,7 +127,7 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     """Save a new revision if nobody saved since ``base_version``; otherwise raise
     EditConflict carrying both texts. Photos listed in ``remove_attachment_ids`` are taken
     off (a photo entry keeps at least one). Raises ValidationFailed as :func:`create_entry`."""
-    _check(entry.project, entry.kind, fields)
+    _check(entry.project, entry.kind, fields, {c.id for c in entry.competencies})
     removing = [a for a in entry.attachments if a.id in set(remove_attachment_ids)]
     if entry.kind is EntryKind.IMAGE and len(entry.attachments) - len(removing) + len(images) < 1:
         raise ValidationFailed(_("A photo entry keeps at least one photo."), field="photos")

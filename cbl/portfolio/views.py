@@ -15,7 +15,9 @@ from cbl.extensions import db
 from cbl.paging import paginate
 from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
-from cbl.permissions import readable_visibilities, role_required
+from cbl.competencies.models import Competency
+from cbl.competencies.queries import picker_for
+from cbl.permissions import enrolled_classroom_ids, readable_visibilities, role_required
 from cbl.portfolio import queries, services
 from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editable_entry, load_entry,
                                      may_add_entries)
@@ -39,6 +41,13 @@ def _filters() -> queries.TimelineFilter:
                                   form.competency.data if not form.competency.errors else None)
 
 
+def _filtered(filters: queries.TimelineFilter) -> list[Competency]:
+    """The competency the timeline is filtered by, kept in the filter even when no longer
+    offered (retired, or of a framework the class dropped)."""
+    competency = db.session.get(Competency, filters.competency_id) if filters.competency_id else None
+    return [competency] if competency is not None else []
+
+
 def _page(stmt):
     return paginate(stmt)
 
@@ -51,14 +60,17 @@ def timeline(project_id: int):
     return render_template("portfolio/timeline.html", project=project, filters=filters,
                            page=_page(queries.project_timeline(current_user, project, filters)),
                            members=queries.team_members(project), may_add=may_add_entries(project),
-                           addable=ADDABLE_KINDS, strands=queries.strands())
+                           addable=ADDABLE_KINDS,
+                           competency_picker=picker_for([project.team.classroom_id], _filtered(filters)))
 
 
 @bp.get("/portfolio")
 @role_required(Role.STUDENT)
 def mine():
     filters = _filters()
-    return render_template("portfolio/mine.html", filters=filters, strands=queries.strands(),
+    classroom_ids = db.session.scalars(enrolled_classroom_ids(current_user)).all()
+    return render_template("portfolio/mine.html", filters=filters,
+                           competency_picker=picker_for(classroom_ids, _filtered(filters)),
                            page=_page(queries.own_portfolio(current_user, filters)))
 
 

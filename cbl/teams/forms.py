@@ -1,11 +1,16 @@
 """Forms of the teams area."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cbl.formtools import EmptyForm, Form, OnceForm  # noqa: F401  (EmptyForm is used from here by other areas)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ClassroomForm(OnceForm):
@@ -22,6 +27,21 @@ class ClassroomForm(OnceForm):
                                            description=_l("Otherwise they see first names only."))
     # Shown only after a duplicate-name warning (issue 10, item 11).
     confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
+    frameworks = MultiCheckboxField(
+        _l("Competency frameworks this class uses"), coerce=int, validate_choice=True,
+        description=_l("Entries are tagged, timelines filtered and rubrics built with these frameworks' "
+                       "competencies only. Tags already given are kept if you remove a framework."))
+
+    # Sent with the checkboxes: a post without it (an older page, a script) leaves the
+    # class's frameworks as they are, rather than reading "none ticked".
+    frameworks_shown = HiddenField()
+
+    def chosen_frameworks(self) -> list[int] | None:
+        return list(self.frameworks.data or []) if self.frameworks_shown.data else None
+
+    def validate_frameworks(self, field) -> None:
+        if self.frameworks_shown.data and not field.data:
+            raise ValidationError(_l("Choose at least one competency framework."))
 
 
 class AdminClassroomForm(ClassroomForm):
@@ -32,11 +52,6 @@ class AdminClassroomForm(ClassroomForm):
 
 class JoinClassForm(Form):
     join_code = StringField(_l("Class join code"), validators=[DataRequired(), Length(max=16)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class StudentTeamForm(OnceForm):

@@ -5,6 +5,7 @@ from sqlalchemy import delete, func, select
 
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import create_user
+from cbl.competencies.services import choose_frameworks
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember, new_join_code
@@ -16,9 +17,12 @@ SETTINGS = ("joining_open", "students_form_teams", "teams_advance_freely", "mode
             "teams_invite_partners", "partners_see_full_names")
 
 
-def create_classroom(teacher: User, name: str, term: str = "", **switches: bool) -> Classroom:
+def create_classroom(teacher: User, name: str, term: str = "", framework_ids: list[int] | None = None,
+                     **switches: bool) -> Classroom:
     """A new class taught by ``teacher``, with a fresh join code. ``switches`` are class
-    settings (``joining_open``, ``students_form_teams``, …: see :data:`SETTINGS`)."""
+    settings (``joining_open``, ``students_form_teams``, …: see :data:`SETTINGS`);
+    ``framework_ids`` the competency frameworks it uses (None: the default one). Raises
+    ValidationFailed for an empty or unknown choice of frameworks."""
     unknown = set(switches) - set(SETTINGS)
     if unknown:
         raise TypeError(f"unknown class settings {sorted(unknown)}")
@@ -26,6 +30,9 @@ def create_classroom(teacher: User, name: str, term: str = "", **switches: bool)
                           **{key: bool(value) for key, value in switches.items()})
     classroom.teacher_links.append(ClassroomTeacher(user=teacher))
     db.session.add(classroom)
+    if framework_ids is not None:
+        db.session.flush()
+        _choose_frameworks(classroom, framework_ids)
     db.session.commit()
     return classroom
 
@@ -46,13 +53,26 @@ def classroom_name_taken(teacher: User, name: str, term: str, exclude_id: int | 
     return db.session.scalar(stmt.limit(1)) is not None
 
 
+def _choose_frameworks(classroom: Classroom, framework_ids: list[int]) -> None:
+    try:
+        choose_frameworks(classroom.id, framework_ids)
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+
+
 def list_teachers() -> list[User]:
     """Active teacher accounts, for an administrator choosing who teaches a class."""
     return list(db.session.scalars(select(User).where(User.role == Role.TEACHER, User.active.is_(True))
                                    .order_by(User.display_name)))
 
 
-def update_classroom(classroom: Classroom, **settings) -> Classroom:
+def update_classroom(classroom: Classroom, framework_ids: list[int] | None = None, **settings) -> Classroom:
+    """Change the class's name, term and settings (``framework_ids``: the competency
+    frameworks it uses, None to leave them). Raises ValidationFailed for an empty or
+    unknown choice of frameworks; nothing is saved then."""
+    if framework_ids is not None:
+        _choose_frameworks(classroom, framework_ids)
     for key in ("name", "term", *SETTINGS):
         if key in settings:
             value = settings[key]

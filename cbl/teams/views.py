@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
+from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
@@ -48,6 +49,16 @@ def _switches(form: ClassroomForm) -> dict[str, bool]:
     return {key: bool(getattr(form, key).data) for key in services.SETTINGS}
 
 
+def _offer_frameworks(form: ClassroomForm, classroom: Classroom | None) -> None:
+    """The framework checkboxes; on a first showing, the class's choice (a new class: the
+    default framework)."""
+    form.frameworks.choices = choices(framework_choices())
+    if request.method == "GET":
+        default = default_framework_id()
+        chosen = class_framework_ids([classroom.id]) if classroom else ([default] if default else [])
+        form.frameworks.data = chosen
+
+
 @bp.route("/classes/new", methods=["GET", "POST"])
 @role_required(Role.TEACHER, Role.ADMIN)
 def create_classroom():
@@ -59,11 +70,17 @@ def create_classroom():
     else:
         form = ClassroomForm()
     duplicate = None
+    _offer_frameworks(form, None)
     if form.validate_on_submit():
         teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
         duplicate = _duplicate_class_name(form, teacher)
         if duplicate is None:
-            classroom = services.create_classroom(teacher, form.name.data, form.term.data, **_switches(form))
+            try:
+                classroom = services.create_classroom(teacher, form.name.data, form.term.data,
+                                                      framework_ids=form.chosen_frameworks(), **_switches(form))
+            except ValidationFailed as err:  # a framework deleted while the form was open
+                form.frameworks.errors = [str(err)]
+                return render_template("teams/classroom_form.html", form=form, classroom=None), 400
             flash(_("Class created. Give your students the join code %(code)s.", code=classroom.join_code),
                   "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
@@ -97,10 +114,16 @@ def edit_classroom(classroom_id: int):
     classroom = _managed_classroom(classroom_id)
     form = ClassroomForm(obj=classroom)
     duplicate = None
+    _offer_frameworks(form, classroom)
     if form.validate_on_submit():
         duplicate = _duplicate_class_name(form, current_user, classroom)
         if duplicate is None:
-            services.update_classroom(classroom, name=form.name.data, term=form.term.data, **_switches(form))
+            try:
+                services.update_classroom(classroom, name=form.name.data, term=form.term.data,
+                                          framework_ids=form.chosen_frameworks(), **_switches(form))
+            except ValidationFailed as err:  # a framework deleted while the form was open
+                form.frameworks.errors = [str(err)]
+                return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400
             flash(_("Class settings saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=classroom, duplicate=duplicate), \

@@ -203,13 +203,23 @@ def blank_rubric() -> dict:
     return {"title": "", "description": "", "levels": levels, "criteria": [dict(blank) for _ in range(BLANK_CRITERIA)]}
 
 
-def competency_choices(frameworks, tree) -> list:
+def competency_choices(picker) -> list:
     """The competency options grouped by framework (``<optgroup>``), sub-competencies
-    indented under their strand; ``tree`` is :func:`cbl.competencies.queries.tree`."""
+    indented under their strand; ``picker`` is a
+    :class:`cbl.competencies.queries.CompetencyPicker` (its kept competencies, those the
+    rubric has but are no longer offered, come first)."""
     options = [SelectChoice("", str(_l("Choose a competency")))]
-    for framework in frameworks:
-        options += [SelectChoice(str(competency.id), ("— " * depth) + competency.label, optgroup=framework.name)
-                    for competency, depth in tree(framework)]
+    options += [SelectChoice(str(c.id), c.label, optgroup=str(_l("Chosen before, no longer offered")))
+                for c in picker.kept]
+    for framework_tree in picker.trees:
+        children = framework_tree.children
+
+        def walk(parent_id, depth, title=framework_tree.framework.title):
+            for competency in children.get(parent_id, []):
+                options.append(SelectChoice(str(competency.id), ("— " * depth) + competency.label, optgroup=title))
+                walk(competency.id, depth + 1)
+
+        walk(None, 0)
     return options
 
 

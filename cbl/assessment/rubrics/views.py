@@ -21,11 +21,13 @@ from cbl.assessment.models import Rubric
 from cbl.assessment.rubrics.forms import (ChallengeAssessmentForm, RubricForm, blank_rubric, competency_choices,
                                          form_data, parse_action)
 from cbl.assessment.rubrics.grid import MAX_CRITERIA, MAX_LEVELS, RubricInvalid, format_points
-from cbl.competencies.queries import list_frameworks, tree
+from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices, picker_of
+from cbl.extensions import db
 from cbl.errors import ValidationFailed
 from cbl.formtools import EmptyForm, OnceEmptyForm
 from cbl.paging import paginate
-from cbl.permissions import can_manage_classroom, get_visible, role_required, visible_challenges
+from cbl.permissions import (can_manage_classroom, get_visible, role_required, taught_classroom_ids,
+                             visible_challenges)
 from cbl.projects.models import Challenge
 
 READERS = (Role.TEACHER, Role.ADMIN)
@@ -90,10 +92,21 @@ def _render_builder(form: RubricForm, rubric: Rubric | None, messages: list[str]
                            max_levels=MAX_LEVELS, max_criteria=MAX_CRITERIA), status
 
 
-def _builder_form(data: dict | None) -> RubricForm:
+def _builder_form(data: dict | None, rubric: Rubric | None = None) -> RubricForm:
     form = RubricForm() if request.method == "POST" else RubricForm(formdata=None, data=data)
-    form.prepare(competency_choices(list_frameworks(), tree))
+    kept = [c.competency for c in rubric.criteria if c.competency is not None] if rubric is not None else []
+    form.prepare(competency_choices(picker_of(_builder_framework_ids(), kept)))
     return form
+
+
+def _builder_framework_ids() -> list[int]:
+    """What the builder offers: a teacher the frameworks of the classes they teach (the
+    default one when they teach none yet), an admin every framework."""
+    if current_user.role is Role.ADMIN:
+        return [framework_id for framework_id, _title in framework_choices()]
+    ids = class_framework_ids(db.session.scalars(taught_classroom_ids(current_user)).all())
+    default = default_framework_id()
+    return ids or ([default] if default is not None else [])
 
 
 @bp.route("/rubrics/new", methods=["GET", "POST"])
@@ -132,7 +145,7 @@ def rubric_edit(rubric_id: int):
             flash(_("That version was replaced: this is the current one."), "info")
             return redirect(url_for("assessment.rubric_edit", rubric_id=current.id))
         rubric = _load(current.id)  # the save below meets a newer version: refused, nothing lost
-    form = _builder_form(form_data(rubrics.data_of(rubric)))
+    form = _builder_form(form_data(rubrics.data_of(rubric)), rubric)
     if request.method == "GET":
         form.token.data = rubrics.edit_token(rubric)
         return _render_builder(form, rubric, [], 200)
