@@ -35,6 +35,9 @@ class Action(enum.StrEnum):
     MASTERY_SETTINGS_CHANGED = "mastery_settings"
     ASSESSMENT_RELEASED = "assessment_released"
     ASSESSMENT_CHANGED = "assessment_changed"
+    ENTRY_DELETED = "entry_deleted"
+    ENTRY_RESTORED = "entry_restored"
+    ENTRY_PURGED = "entry_purged"
 
 
 class AuditEvent(db.Model):

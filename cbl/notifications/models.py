@@ -27,6 +27,7 @@ class NotificationKind(enum.StrEnum):
     INVITATION_ACCEPTED = "invitation_accepted"
     TEAM_INVITED = "team_invited"  # to a teacher: a team or student sent an invitation
     GOAL_COMMENT = "goal_comment"  # to a student: a teacher commented on a learning goal
+    ENTRY_DELETED = "entry_deleted"  # to an author: someone else deleted their entry
 
 
 class DigestChoice(enum.StrEnum):

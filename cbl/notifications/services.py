@@ -28,8 +28,8 @@ from cbl.notifications.models import DigestChoice, Notification, NotificationKin
 
 # Parameters every text may name; callers pass the ones their kind uses (see TEXTS):
 # person (who did it), project (the challenge's title), team, phase (a Phase value), guest,
-# goal (a learning goal's title).
-PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal")
+# goal (a learning goal's title), entry (a portfolio entry's title).
+PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal", "entry")
 MAX_PARAM_LENGTH = 200
 DIGEST_MAX_ITEMS = 50
 
@@ -46,6 +46,8 @@ TEXTS = {
     NotificationKind.INVITATION_ACCEPTED: _l("%(person)s accepted the invitation to see “%(project)s”."),
     NotificationKind.TEAM_INVITED: _l("%(person)s (%(team)s) invited %(guest)s to see “%(project)s”."),
     NotificationKind.GOAL_COMMENT: _l("%(person)s commented on your learning goal “%(goal)s”."),
+    NotificationKind.ENTRY_DELETED: _l("%(person)s deleted your entry “%(entry)s” in “%(project)s”. "
+                                       "You can restore it from Recently deleted for 30 days."),
 }
 # The same words as the phase names everywhere else (projects.defaults), so one translation.
 PHASE_NAMES = {"engage": _l("Engage"), "investigate": _l("Investigate"), "act": _l("Act")}

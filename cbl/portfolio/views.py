@@ -218,8 +218,8 @@ def edit(entry_id: int):
         form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
         if form.element_key is not None:
             form.element_key.data = entry.element_key.value if entry.element_key else ""
-        if form.guiding_question is not None:
-            form.guiding_question.data = str(entry.guiding_question_id or "")
+        if form.guiding_question is not None:  # (a removed question is not offered)
+            form.guiding_question.data = str(entry.guiding_question.id) if entry.guiding_question else ""
         if form.competencies is not None:
             form.competencies.data = [c.id for c in entry.competencies]
     removed = [int(v) for v in request.form.getlist("remove_photo") if v.isdigit()]
@@ -234,22 +234,17 @@ def edit(entry_id: int):
                            prompt=entry.prompt), status
 
 
-@bp.post("/entries/<int:entry_id>/delete")
-@login_required
-def delete(entry_id: int):
-    entry = load_editable_entry(entry_id)
-    project_id = entry.project_id
-    if EmptyForm().validate_on_submit():
-        services.delete_entry(entry)
-        flash(_("Entry deleted."), "success")
-    return redirect(url_for("portfolio.timeline", project_id=project_id))
-
-
 @bp.get("/entries/<int:entry_id>/revisions")
 @login_required
 def revisions(entry_id: int):
     """Every saved version of the entry: who saved it, when, and what changed."""
     entry = load_entry(entry_id)
+    return render_template("portfolio/revisions.html", entry=entry, project=entry.project, empty=EmptyForm(),
+                           conflict=None, **revision_history(entry))
+
+
+def revision_history(entry: Entry) -> dict:
+    """The versions of the entry this reader may see, newest first, and what each changed."""
     # Only versions that were shared at least as widely as this reader may see.
     history = list(db.session.scalars(
         select(EntryRevision).options(joinedload(EntryRevision.editor))
@@ -259,8 +254,7 @@ def revisions(entry_id: int):
     changes = {}
     for newer, older in zip(history, history[1:] + [None]):
         changes[newer.number] = _changes(older, newer)
-    return render_template("portfolio/revisions.html", entry=entry, project=entry.project, history=history,
-                           changes=changes)
+    return {"history": history, "changes": changes}
 
 
 def _changes(older: EntryRevision | None, newer: EntryRevision) -> list[tuple[str, str]]:

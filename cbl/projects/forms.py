@@ -91,6 +91,10 @@ class ActivityForm(Form):
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
 
 
+class ActivityEditForm(ActivityForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_VERSION)])
+
+
 class PhaseRequestForm(Form):
     note = TextAreaField(_l("Note for your teacher (optional)"), validators=[Length(max=2000)])
 
