@@ -1,7 +1,9 @@
 """The base form and small helpers shared by the forms of every area."""
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, SelectChoice
+from wtforms import FieldList, FormField, IntegerField, SelectChoice
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 
 def strip_nul(value):
@@ -22,6 +24,12 @@ class Form(FlaskForm):
 
 class EmptyForm(Form):
     """A button that posts nothing but its CSRF token."""
+
+
+def version_field() -> IntegerField:
+    """The hidden version an edit form was loaded at, for the conflict check of
+    :mod:`cbl.versioning` (empty on a create form)."""
+    return IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.formtools import Form, choices
+from cbl.formtools import Form, choices, version_field
 from cbl.projects.defaults import PRIORITY_LABELS, REFLECTION_PROMPTS, SIZE_LABELS
 from cbl.projects.models import Phase
 from cbl.teams.forms import MultiCheckboxField
@@ -49,6 +49,7 @@ class ChallengeForm(Form):
                                        default=REFLECTION_PROMPTS[Phase.INVESTIGATE])
     prompt_act = TextAreaField(_l("Reflection prompt for Act"), validators=[Length(max=2000)],
                                default=REFLECTION_PROMPTS[Phase.ACT])
+    version = version_field()
 
 
 class ElementForm(Form):

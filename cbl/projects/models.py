@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
 from cbl.extensions import db
+from cbl.versioning import Versioned
 
 if TYPE_CHECKING:
     from cbl.accounts.models import User
@@ -95,7 +96,7 @@ class ChangeKind(enum.StrEnum):
     STEPPED_BACK = "stepped_back"  # the team returned to an earlier phase
 
 
-class Challenge(db.Model):
+class Challenge(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(160))

@@ -1,6 +1,7 @@
 """Challenge and project use cases: elements, Engage brainstorms, guiding questions."""
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from cbl.projects.models import (Activity, ActivityKind, CandidateQuestion, Chal
                                  QuestionStatus)
 from cbl.teams.models import Classroom, Team
 from cbl.teams.signals import team_created
+from cbl.versioning import as_text, claim_version
 
 
 # --- challenges ----------------------------------------------------------------------------
@@ -55,8 +57,13 @@ def create_challenge(classroom: Classroom, acting: User, **fields) -> Challenge:
     return challenge
 
 
-def update_challenge(challenge: Challenge, **fields) -> Challenge:
-    """Change a challenge's text, dates or prompts (its projects keep their work)."""
+def update_challenge(challenge: Challenge, base_version: int | None = None, acting: User | None = None,
+                     **fields) -> Challenge:
+    """Change a challenge's text, dates or prompts (its projects keep their work). Raises
+    EditConflict if another teacher saved it since ``base_version``, ValidationFailed for
+    dates out of order."""
+    claim_version(challenge, base_version, acting.id if acting else None, _challenge_as_text,
+                  _challenge_as_text(SimpleNamespace(**{k: fields.get(k, "") for k in CHALLENGE_FIELDS})))
     try:
         _apply_challenge_fields(challenge, fields)
     except ValidationFailed:
@@ -64,6 +71,16 @@ def update_challenge(challenge: Challenge, **fields) -> Challenge:
         raise
     db.session.commit()
     return challenge
+
+
+def _challenge_as_text(challenge) -> str:
+    return as_text((_("Title"), challenge.title), (_("Big idea"), challenge.big_idea),
+                   (_("Description"), challenge.description),
+                   (_("Essential question starter (optional)"), challenge.essential_question_template),
+                   (_("Starts on"), challenge.starts_on), (_("Ends on"), challenge.ends_on),
+                   (_("Reflection prompt for Engage"), challenge.prompt_engage),
+                   (_("Reflection prompt for Investigate"), challenge.prompt_investigate),
+                   (_("Reflection prompt for Act"), challenge.prompt_act))
 
 
 # --- elements ------------------------------------------------------------------------------

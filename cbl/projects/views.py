@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from cbl import audit
 from cbl.accounts.models import Role
-from cbl.errors import NotFound, ValidationFailed
+from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.permissions import (can_decide_phase, can_edit_project, can_manage_classroom, can_request_phase,
@@ -75,18 +75,23 @@ def edit_challenge(challenge_id: int):
     if not can_manage_classroom(current_user, challenge.classroom):
         abort(403)
     form = ChallengeForm(obj=challenge)
+    conflict = None
     if request.method == "GET":
         form.size.data = challenge.size.value
     if form.validate_on_submit():
         try:
-            services.update_challenge(challenge, **_challenge_fields(form))
+            services.update_challenge(challenge, form.version.data, current_user, **_challenge_fields(form))
         except ValidationFailed as err:
             getattr(form, err.field or "title").errors = [str(err)]
+        except EditConflict as err:
+            conflict = err
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Challenge saved."), "success")
             return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render_template("projects/challenge_form.html", form=form, classroom=challenge.classroom,
-                           challenge=challenge), 400 if request.method == "POST" else 200
+                           challenge=challenge, conflict=conflict), status
 
 
 @bp.get("/classes/<int:classroom_id>/board")

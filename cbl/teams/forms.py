@@ -5,7 +5,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cbl.formtools import EmptyForm, Form  # noqa: F401  (EmptyForm is used from here by other areas)
+from cbl.formtools import EmptyForm, Form, version_field  # noqa: F401  (EmptyForm is used from here by other areas)
 
 
 class ClassroomForm(Form):
@@ -20,6 +20,7 @@ class ClassroomForm(Form):
     teams_invite_partners = BooleanField(_l("Teams may invite community partners themselves (I am told)"))
     partners_see_full_names = BooleanField(_l("Invited guests see students' full names"),
                                            description=_l("Otherwise they see first names only."))
+    version = version_field()
 
 
 class AdminClassroomForm(ClassroomForm):
@@ -41,6 +42,7 @@ class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
                                  description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
+    version = version_field()
 
 
 class StudentTeamForm(Form):

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
-from cbl.errors import ValidationFailed
+from cbl.errors import EditConflict, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
@@ -80,7 +80,13 @@ def edit_classroom(classroom_id: int):
     classroom = _managed_classroom(classroom_id)
     form = ClassroomForm(obj=classroom)
     if form.validate_on_submit():
-        services.update_classroom(classroom, name=form.name.data, term=form.term.data, **_switches(form))
+        try:
+            services.update_classroom(classroom, form.version.data, current_user, name=form.name.data,
+                                      term=form.term.data, **_switches(form))
+        except EditConflict as conflict:
+            form.version.data, form.version.raw_data = conflict.current_version, [str(conflict.current_version)]
+            return render_template("teams/classroom_form.html", form=form, classroom=classroom,
+                                   conflict=conflict), 409
         flash(_("Class settings saved."), "success")
         return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400 if form.errors else 200
@@ -157,16 +163,21 @@ def edit_team(team_id: int):
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
         form.members.data = [m.user_id for m in team.memberships]
+    conflict = None
     if form.validate_on_submit():
         try:
-            services.update_team(team, form.name.data, form.members.data)
+            services.update_team(team, form.name.data, form.members.data, form.version.data, current_user)
         except ValidationFailed as err:
             form.name.errors = [str(err)]
+        except EditConflict as err:
+            conflict = err
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Team saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
-    return render_template("teams/team_form.html", form=form, classroom=team.classroom, team=team), \
-        400 if request.method == "POST" else 200
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    return render_template("teams/team_form.html", form=form, classroom=team.classroom, team=team,
+                           conflict=conflict), status
 
 
 def _self_forming_team(team_id: int) -> Team:
