@@ -187,3 +187,21 @@ def test_conflict_page_is_in_spanish_for_a_spanish_reader(client, auth, team):
     auth.as_user(leo)
     page = client.post(url, data=_activity_form("Medir", "Leo", question.id, 1)).get_data(as_text=True)
     assert "Guardado por última vez por Maya Chen" in page and "hace" in page
+
+
+def test_a_goal_saved_from_two_devices_keeps_the_first_save(client, auth, team):
+    project, maya, _, _ = team
+    goal = factories.make_goal(maya, project.team.classroom, title="Speak up in team meetings")
+    url = f"/goals/{goal.id}/edit"
+    auth.as_user(maya)
+    assert 'name="version" type="hidden" value="1"' in client.get(url).get_data(as_text=True)
+    data = {"competency": "0", "version": "1"}
+    assert client.post(url, data={**data, "title": "Speak up twice a meeting"}).status_code == 302  # the phone
+    response = client.post(url, data={**data, "title": "Lead one meeting"})  # the Chromebook, opened before
+    assert response.status_code == 409
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Last saved by Maya Chen" in page and "Speak up twice a meeting" in page and "Lead one meeting" in page
+    db.session.expire_all()
+    from cbl.assessment.models import LearningGoal
+
+    assert db.session.get(LearningGoal, goal.id).title == "Speak up twice a meeting"

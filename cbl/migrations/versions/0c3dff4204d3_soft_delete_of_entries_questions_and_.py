@@ -1,8 +1,8 @@
 """soft delete of entries, questions and activities; edit versions
 
-Revision ID: 095324b1c741
+Revision ID: 0c3dff4204d3
 Revises: c6b27f5b6e76
-Create Date: 2026-12-04 21:12:21.638415
+Create Date: 2026-12-04
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import cbl.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '095324b1c741'
+revision = '0c3dff4204d3'
 down_revision = 'c6b27f5b6e76'
 branch_labels = None
 depends_on = None
@@ -27,8 +27,8 @@ def upgrade():
         batch_op.add_column(sa.Column('deleted_at', cbl.dbtypes.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('deleted_by_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_activity_deleted_at'), ['deleted_at'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_activity_deleted_by_id_user'), 'user', ['deleted_by_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_activity_updated_by_id_user'), 'user', ['updated_by_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_activity_deleted_by_id_user'), 'user', ['deleted_by_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('candidate_question', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deleted_at', cbl.dbtypes.UTCDateTime(timezone=True), nullable=True))
@@ -58,8 +58,13 @@ def upgrade():
         batch_op.add_column(sa.Column('deleted_at', cbl.dbtypes.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('deleted_by_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_guiding_question_deleted_at'), ['deleted_at'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_guiding_question_deleted_by_id_user'), 'user', ['deleted_by_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_guiding_question_updated_by_id_user'), 'user', ['updated_by_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_guiding_question_deleted_by_id_user'), 'user', ['deleted_by_id'], ['id'], ondelete='SET NULL')
+
+    with op.batch_alter_table('learning_goal', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+        batch_op.add_column(sa.Column('updated_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_learning_goal_updated_by_id_user'), 'user', ['updated_by_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
@@ -78,9 +83,14 @@ def downgrade():
         batch_op.drop_column('updated_at')
         batch_op.drop_column('version')
 
+    with op.batch_alter_table('learning_goal', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_learning_goal_updated_by_id_user'), type_='foreignkey')
+        batch_op.drop_column('updated_by_id')
+        batch_op.drop_column('version')
+
     with op.batch_alter_table('guiding_question', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_guiding_question_updated_by_id_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_guiding_question_deleted_by_id_user'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_guiding_question_updated_by_id_user'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_guiding_question_deleted_at'))
         batch_op.drop_column('deleted_by_id')
         batch_op.drop_column('deleted_at')
@@ -110,8 +120,8 @@ def downgrade():
         batch_op.drop_column('deleted_at')
 
     with op.batch_alter_table('activity', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_activity_updated_by_id_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_activity_deleted_by_id_user'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_activity_updated_by_id_user'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_activity_deleted_at'))
         batch_op.drop_column('deleted_by_id')
         batch_op.drop_column('deleted_at')
