@@ -205,3 +205,31 @@ def test_a_goal_saved_from_two_devices_keeps_the_first_save(client, auth, team):
     from cbl.assessment.models import LearningGoal
 
     assert db.session.get(LearningGoal, goal.id).title == "Speak up twice a meeting"
+
+
+def test_saving_an_activity_a_teammate_removed_meanwhile_keeps_the_typed_text(client, auth, team):
+    project, maya, leo, _ = team
+    question = factories.make_question(project)
+    activity = factories.make_activity(project, question)
+    services.delete_activity(project, activity.id, maya)
+    auth.as_user(leo)
+    url = f"/projects/{project.id}/activities/{activity.id}"
+    response = client.post(url, data=_activity_form("Measure the roof", "Leo's careful notes.", question.id, 1))
+    assert response.status_code == 409
+    page = html.unescape(response.get_data(as_text=True))
+    assert "removed this while you were editing" in page and "Leo's careful notes." in page
+    assert client.get(url).status_code == 404  # only a save in flight gets the form back
+    services.restore_activity(project, activity.id)
+    assert client.post(url, data=_activity_form("Measure the roof", "Leo's careful notes.", question.id, 1)
+                       ).status_code == 302
+
+
+def test_saving_a_question_a_teammate_removed_meanwhile_keeps_the_typed_text(client, auth, team):
+    project, maya, leo, _ = team
+    question = factories.make_question(project)
+    services.delete_guiding_question(project, question.id, maya)
+    auth.as_user(leo)
+    response = client.post(f"/projects/{project.id}/questions/{question.id}", data={
+        "text": "How much rain falls?", "findings": "Leo's findings.", "version": "1"})
+    assert response.status_code == 409
+    assert "Leo's findings." in html.unescape(response.get_data(as_text=True))

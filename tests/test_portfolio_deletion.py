@@ -400,3 +400,24 @@ def test_removed_questions_and_activities_are_purged_after_30_days(team):
     report = purge_later()
     assert (report.questions, report.activities) == (1, 0)
     assert _count(GuidingQuestion) == 0 and _count(Activity) == 1
+
+
+def test_a_save_after_the_entry_was_deleted_keeps_the_typed_text(client, auth, team):
+    project, maya, leo, _, _ = team
+    entry = factories.make_entry(project, maya, title="Shared plan")
+    recovery.delete_entry(entry, maya)  # while Leo's form is open
+    auth.as_user(leo)
+    response = client.post(f"/entries/{entry.id}/edit", data={
+        "title": "Shared plan", "body": "Leo's long paragraph about the pump.", "phase": entry.phase.value,
+        "visibility": "team", "element_key": "", "version": "1"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "deleted while you were editing" in page and "Leo&#39;s long paragraph about the pump." in page
+    assert f"/projects/{project.id}/deleted" in page
+    recovery.restore_entry(db.session.get(Entry, entry.id), leo)
+    response = client.post(f"/entries/{entry.id}/edit", data={
+        "title": "Shared plan", "body": "Leo's long paragraph about the pump.", "phase": entry.phase.value,
+        "visibility": "team", "element_key": "", "version": "1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Entry, entry.id).body == "Leo's long paragraph about the pump."

@@ -15,7 +15,7 @@ from cbl.extensions import db
 from cbl.paging import paginate
 from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
-from cbl.permissions import readable_visibilities, role_required
+from cbl.permissions import can_edit_entry, deleted_entries, readable_visibilities, role_required
 from cbl.portfolio import queries, services
 from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editable_entry, load_entry,
                                      may_add_entries)
@@ -210,6 +210,10 @@ def detail(entry_id: int):
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int):
+    if request.method == "POST":
+        deleted = db.session.scalar(deleted_entries(current_user).where(Entry.id == entry_id))
+        if deleted is not None and can_edit_entry(current_user, deleted):
+            return _deleted_while_editing(deleted)
     entry = load_editable_entry(entry_id)
     project = entry.project
     form = entry_form(project, entry.kind, entry)
@@ -232,6 +236,16 @@ def edit(entry_id: int):
     return render_template("portfolio/entry_form.html", form=form, project=project, kind=entry.kind, entry=entry,
                            members=members, chosen=_chosen(members, entry), conflict=conflict,
                            prompt=entry.prompt), status
+
+
+def _deleted_while_editing(entry: Entry):
+    """Someone deleted the entry while this form was open: nothing is saved, and the form
+    comes back with what was typed and the way to Recently deleted."""
+    form = entry_form(entry.project, entry.kind)  # filled from the request, as sent
+    members = queries.team_members(entry.project)
+    return render_template("portfolio/entry_form.html", form=form, project=entry.project, kind=entry.kind,
+                           entry=entry, members=members, chosen=_chosen(members), conflict=None,
+                           deleted_meanwhile=True, prompt=entry.prompt), 409
 
 
 @bp.get("/entries/<int:entry_id>/revisions")

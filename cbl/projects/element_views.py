@@ -1,6 +1,6 @@
 """Editing a project's elements, Engage brainstorm, guiding questions and activities."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +18,14 @@ from cbl.teams.forms import EmptyForm
 
 def _back(project: Project, phase: Phase, anchor: str = ""):
     return redirect(url_for("projects.detail", project_id=project.id, phase=phase.value) + anchor)
+
+
+def _removed_while_editing(removed):
+    """A save of a question or activity a teammate removed meanwhile gets the form back,
+    as typed (nothing is saved); anything else unknown is 404."""
+    if removed is None or request.method != "POST":
+        abort(404)
+    return removed
 
 
 def flash_undo(text: str, undo_url: str) -> None:
@@ -115,7 +123,10 @@ def edit_question(project_id: int, question_id: int):
     try:
         question = services.get_guiding_question(project, question_id)
     except NotFound:
-        abort(404)
+        question = _removed_while_editing(services.removed_question(project, question_id))
+        form = QuestionEditForm()  # as sent
+        return render_template("projects/question_form.html", project=project, question=question, form=form,
+                               conflict=None, removed_meanwhile=True, empty=EmptyForm()), 409
     form = QuestionEditForm(obj=question)
     conflict = None
     if form.is_submitted() is False:
@@ -198,7 +209,11 @@ def edit_activity(project_id: int, activity_id: int):
     try:
         activity = services.get_activity(project, activity_id)
     except NotFound:
-        abort(404)
+        activity = _removed_while_editing(services.removed_activity(project, activity_id))
+        form = ActivityEditForm()  # as sent
+        form.questions.choices = choices((q.id, q.text) for q in queries.project_page(project).questions)
+        return render_template("projects/activity_form.html", project=project, activity=activity, form=form,
+                               conflict=None, removed_meanwhile=True, empty=EmptyForm()), 409
     form = ActivityEditForm(obj=activity)
     form.questions.choices = choices((q.id, q.text) for q in queries.project_page(project).questions)
     conflict = None

@@ -272,9 +272,7 @@ def delete_guiding_question(project: Project, question_id: int, acting: User | N
 def restore_guiding_question(project: Project, question_id: int) -> GuidingQuestion:
     """Put a removed guiding question back, with its findings and links. Raises NotFound
     for a question that is not removed."""
-    question = db.session.scalar(select(GuidingQuestion).where(
-        GuidingQuestion.id == question_id, GuidingQuestion.project_id == project.id,
-        GuidingQuestion.deleted_at.is_not(None)))
+    question = removed_question(project, question_id)
     if question is None:
         raise NotFound()
     question.deleted_at = question.deleted_by_id = None
@@ -364,14 +362,26 @@ def delete_activity(project: Project, activity_id: int, acting: User | None = No
 
 def restore_activity(project: Project, activity_id: int) -> Activity:
     """Put a removed activity back, with its links. Raises NotFound if it is not removed."""
-    activity = db.session.scalar(select(Activity).where(Activity.id == activity_id, Activity.project_id == project.id,
-                                                        Activity.deleted_at.is_not(None)))
+    activity = removed_activity(project, activity_id)
     if activity is None:
         raise NotFound()
     activity.deleted_at = activity.deleted_by_id = None
     touch(project)
     db.session.commit()
     return activity
+
+
+def removed_question(project: Project, question_id: int) -> GuidingQuestion | None:
+    """The project's guiding question if it was removed (and not yet purged)."""
+    return db.session.scalar(select(GuidingQuestion).where(
+        GuidingQuestion.id == question_id, GuidingQuestion.project_id == project.id,
+        GuidingQuestion.deleted_at.is_not(None)))
+
+
+def removed_activity(project: Project, activity_id: int) -> Activity | None:
+    """The project's activity if it was removed (and not yet purged)."""
+    return db.session.scalar(select(Activity).where(Activity.id == activity_id, Activity.project_id == project.id,
+                                                    Activity.deleted_at.is_not(None)))
 
 
 def removed_items(project: Project, since: datetime) -> tuple[list[GuidingQuestion], list[Activity]]:
