@@ -384,6 +384,7 @@ def test_removing_a_brainstormed_question_asks_first_and_can_be_undone(client, a
     text = client.post(f"/projects/{project.id}/candidates/{candidate.id}/delete",
                        follow_redirects=True).get_data(as_text=True)
     assert f"/candidates/{candidate.id}/restore" in text
+    assert "Why does the yard flood?" in client.get(f"/projects/{project.id}/deleted").get_data(as_text=True)
     assert client.post(f"/projects/{project.id}/candidates/{candidate.id}/restore").status_code == 302
     db.session.expire_all()
     assert db.session.get(CandidateQuestion, candidate.id).deleted_at is None

@@ -48,9 +48,9 @@ def recently_deleted(project_id: int):
     entries = list(db.session.scalars(
         deleted_entries(current_user).where(Entry.project_id == project.id, Entry.deleted_at > since)
         .options(joinedload(Entry.author), joinedload(Entry.deleted_by)).order_by(Entry.deleted_at.desc())))
-    questions, activities = removed_items(project, since)
+    candidates, questions, activities = removed_items(project, since)
     return render_template("portfolio/recently_deleted.html", project=project, entries=entries,
-                           questions=questions, activities=activities, keep_days=recovery.KEEP_DELETED.days,
+                           candidates=candidates, questions=questions, activities=activities, keep_days=recovery.KEEP_DELETED.days,
                            purge_date=recovery.purge_date, empty=EmptyForm())
 
 

@@ -384,14 +384,19 @@ def removed_activity(project: Project, activity_id: int) -> Activity | None:
                                                     Activity.deleted_at.is_not(None)))
 
 
-def removed_items(project: Project, since: datetime) -> tuple[list[GuidingQuestion], list[Activity]]:
-    """The guiding questions and activities removed from the project after ``since``."""
+def removed_items(project: Project, since: datetime) -> tuple[list[CandidateQuestion], list[GuidingQuestion],
+                                                              list[Activity]]:
+    """The brainstormed essential questions, guiding questions and activities removed from
+    the project after ``since``, newest first."""
+    candidates = list(db.session.scalars(select(CandidateQuestion).where(
+        CandidateQuestion.project_id == project.id, CandidateQuestion.deleted_at > since)
+        .order_by(CandidateQuestion.deleted_at.desc())))
     questions = list(db.session.scalars(select(GuidingQuestion).where(
         GuidingQuestion.project_id == project.id, GuidingQuestion.deleted_at > since)
         .order_by(GuidingQuestion.deleted_at.desc())))
     activities = list(db.session.scalars(select(Activity).where(
         Activity.project_id == project.id, Activity.deleted_at > since).order_by(Activity.deleted_at.desc())))
-    return questions, activities
+    return candidates, questions, activities
 
 
 def purge_removed(cutoff: datetime) -> tuple[int, int]:
