@@ -363,8 +363,9 @@ def test_removing_an_activity_offers_undo(client, auth, team):
     question = factories.make_question(project)
     activity = factories.make_activity(project, question, title="Interview the caretaker")
     auth.as_user(maya)
-    text = client.post(f"/projects/{project.id}/activities/{activity.id}/delete",
-                       follow_redirects=True).get_data(as_text=True)
+    response = client.post(f"/projects/{project.id}/activities/{activity.id}/delete")
+    assert response.headers["Location"].endswith("#messages")  # the page opens on the Undo, in sight
+    text = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Activity removed." in text and f"/activities/{activity.id}/restore" in text
     assert "Interview the caretaker" not in client.get(
         f"/projects/{project.id}?phase=investigate").get_data(as_text=True)

@@ -28,6 +28,9 @@ def _removed_while_editing(removed):
     return removed
 
 
+UNDO_ANCHOR = "#messages"  # the page opens on the message, so its Undo button is in sight
+
+
 def flash_undo(text: str, undo_url: str) -> None:
     """A success message with an "Undo" button that posts to ``undo_url``."""
     flash({"text": text, "undo": undo_url}, "success")
@@ -89,7 +92,7 @@ def delete_candidate(project_id: int, candidate_id: int):
             abort(404)
         flash_undo(_("Question removed from the brainstorm."),
                    url_for("projects.restore_candidate", project_id=project.id, candidate_id=candidate_id))
-    return _back(project, Phase.ENGAGE, "#candidates")
+    return _back(project, Phase.ENGAGE, UNDO_ANCHOR)
 
 
 @bp.post("/projects/<int:project_id>/candidates/<int:candidate_id>/restore")
@@ -164,7 +167,7 @@ def delete_question(project_id: int, question_id: int):
             abort(404)
         flash_undo(_("Guiding question removed."),
                    url_for("projects.restore_question", project_id=project.id, question_id=question_id))
-    return _back(project, Phase.INVESTIGATE, "#matrix")
+    return _back(project, Phase.INVESTIGATE, UNDO_ANCHOR)
 
 
 @bp.post("/projects/<int:project_id>/questions/<int:question_id>/restore")
@@ -250,7 +253,7 @@ def delete_activity(project_id: int, activity_id: int):
             abort(404)
         flash_undo(_("Activity removed."),
                    url_for("projects.restore_activity", project_id=project.id, activity_id=activity_id))
-    return _back(project, Phase.INVESTIGATE, "#matrix")
+    return _back(project, Phase.INVESTIGATE, UNDO_ANCHOR)
 
 
 @bp.post("/projects/<int:project_id>/activities/<int:activity_id>/restore")
