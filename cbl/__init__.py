@@ -107,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.main import bp as main_bp
     from cbl.notifications.views import bp as notifications_bp
     from cbl.portfolio import media_views, publish_views, views as portfolio_views  # noqa: F401  (routes register)
-    from cbl.portfolio import export_views  # noqa: F401  (routes register)
+    from cbl.portfolio import export_views, recovery_views  # noqa: F401  (routes register)
     from cbl.portfolio.blueprint import bp as portfolio_bp
     from cbl.projects import element_views, lifecycle_views, views  # noqa: F401  (routes register on the blueprint)
     from cbl.projects.blueprint import bp as projects_bp

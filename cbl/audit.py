@@ -46,6 +46,9 @@ class Action(enum.StrEnum):
     NAME_APPROVED = "name_approved"
     NAME_DECLINED = "name_declined"
     NAME_CHANGED = "name_changed"
+    ENTRY_DELETED = "entry_deleted"
+    ENTRY_RESTORED = "entry_restored"
+    ENTRY_PURGED = "entry_purged"
 
 
 class AuditEvent(db.Model):

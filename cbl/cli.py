@@ -25,6 +25,22 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(err)) from None
         click.echo(f"Created {user.role.value} account {user.email}.")
 
+    @app.cli.command("purge-deleted")
+    @click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+    def purge_deleted_command(dry_run: bool) -> None:
+        """Remove for good what was deleted more than 30 days ago (entries with their
+        versions and unused files; guiding questions, activities). Run it daily; safe to repeat."""
+        from cbl.portfolio.recovery import purge_deleted
+
+        report = purge_deleted(dry_run=dry_run)
+        verb = "Would remove" if dry_run else "Removed"
+        for entry_id, title in report.entries:
+            click.echo(f"{verb} entry {entry_id}: {title}")
+        for key in report.files:
+            click.echo(f"{verb} file {key}")
+        click.echo(f"{verb} {len(report.entries)} entries, {len(report.files)} files, "
+                   f"{report.questions} guiding questions and {report.activities} activities.")
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Fill the database with the demo school (safe to run again: nothing is duplicated)."""

@@ -27,10 +27,14 @@ class ValidationFailed(DomainError):
 class EditConflict(DomainError):
     """Someone else saved the record since the editor loaded it.
 
-    Carries both texts so the second editor sees theirs next to the saved one."""
+    Carries both texts so the second editor sees theirs next to the saved one, and who
+    saved the other version and when (``saved_by`` a User or None, ``saved_at`` aware UTC)."""
 
-    def __init__(self, message: str, *, current_text: str, your_text: str, current_version: int):
+    def __init__(self, message: str, *, current_text: str, your_text: str, current_version: int,
+                 saved_by=None, saved_at=None):
         super().__init__(message)
         self.current_text = current_text
         self.your_text = your_text
         self.current_version = current_version
+        self.saved_by = saved_by
+        self.saved_at = saved_at

@@ -2,8 +2,9 @@
 
 from flask_babel import format_number, gettext
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectChoice
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from cbl import once
 
@@ -84,6 +85,12 @@ class EmptyForm(Form):
 
 class OnceEmptyForm(OnceForm):
     """A button that creates something (a copy): its CSRF token and a one-time token."""
+
+
+def version_field() -> IntegerField:
+    """The hidden version an edit form was loaded at, for the conflict check of
+    :mod:`cbl.versioning` (empty on a create form)."""
+    return IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 def choices(pairs) -> list[SelectChoice]:

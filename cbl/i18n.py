@@ -14,9 +14,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale
 from flask_login import current_user
 
+from cbl.dbtypes import utcnow
 from cbl.extensions import babel
 
 
@@ -67,4 +68,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    )
+    # "5 minutes ago", "hace 5 minutos": how long since an aware UTC time.
+    app.jinja_env.filters["ago"] = (
+        lambda value: format_timedelta(value - utcnow(), add_direction=True, threshold=0.9) if value else ""
     )

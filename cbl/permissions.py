@@ -130,7 +130,20 @@ def visible_entries(user: User | None) -> Select:
     classes; students their own, their team's (``team`` and wider) and their classmates'
     (``class`` and wider); partners ``partners`` and ``public`` entries of the projects
     shared with them; admins all but private reflections. Private entries stay with their
-    author and the teachers."""
+    author and the teachers. Deleted entries are nowhere but in :func:`deleted_entries`."""
+    return _readable_entries(user).where(Entry.deleted_at.is_(None))
+
+
+def deleted_entries(user: User | None) -> Select:
+    """Deleted entries (not yet purged) the user may restore: those of the projects they
+    edit that they could read before the delete — the author, teammates, the class's
+    teachers. Partners and admins see none."""
+    if _is_anonymous(user) or user.role not in (Role.STUDENT, Role.TEACHER):
+        return _nothing(select(Entry))
+    return _readable_entries(user).where(Entry.deleted_at.is_not(None))
+
+
+def _readable_entries(user: User | None) -> Select:
     stmt = select(Entry)
     if _is_anonymous(user):
         return _nothing(stmt)
@@ -163,7 +176,8 @@ def public_entries() -> Select:
     approved = (select(Publication.project_id, Publication.published_at)
                 .where(Publication.status == PublicationStatus.PUBLISHED).subquery())
     return (select(Entry).join(approved, approved.c.project_id == Entry.project_id)
-            .where(Entry.visibility == Visibility.PUBLIC, Entry.updated_at <= approved.c.published_at))
+            .where(Entry.visibility == Visibility.PUBLIC, Entry.updated_at <= approved.c.published_at,
+                   Entry.deleted_at.is_(None)))
 
 
 def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, ...]:
@@ -295,6 +309,22 @@ def can_edit_entry(user: User | None, entry: Entry) -> bool:
     if entry.visibility is not Visibility.PRIVATE and is_team_member(user, entry.project.team_id):
         return True
     return is_teacher_of(user, entry.project.team.classroom_id)
+
+
+def can_delete_entry(user: User | None, entry: Entry) -> bool:
+    """Only the author or a teacher of the class deletes an entry (teammates edit it, but a
+    classmate's work is not theirs to remove)."""
+    if _is_anonymous(user):
+        return False
+    return entry.author_id == user.id or is_teacher_of(user, entry.project.team.classroom_id)
+
+
+def can_restore_entry(user: User | None, entry: Entry) -> bool:
+    """The author, a teammate or a teacher of the class brings a deleted entry back."""
+    if _is_anonymous(user):
+        return False
+    return (entry.author_id == user.id or is_team_member(user, entry.project.team_id)
+            or is_teacher_of(user, entry.project.team.classroom_id))
 
 
 def can_request_publication(user: User | None, project: Project) -> bool:
@@ -458,5 +488,6 @@ def register_template_helpers(app) -> None:
         guest_label=guest_label,
         family_label=family_label,
         can_grade=can_grade,
+        can_delete_entry=can_delete_entry,
     )
 

@@ -24,6 +24,7 @@ from flask import url_for
 
 from cbl.accounts.models import Role
 from cbl.competencies.models import Competency, CompetencyFramework
+from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify
 from tests import factories
@@ -114,7 +115,11 @@ EXPECTED: dict[str, dict] = {
     # Photos of public entries of published stories are for anyone, so no sign-in gate here.
     "portfolio.attachment": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.edit": EDIT_TEAM_ENTRY,
-    "portfolio.delete": EDIT_TEAM_ENTRY,
+    "portfolio.delete": EDIT_TEAM_ENTRY,  # student_own is its author
+    # Recently deleted: the team and the class's teachers; a deleted entry (ids["deleted_entry"]).
+    "portfolio.recently_deleted": EDIT_PROJECT,
+    "portfolio.restore": {**EDIT_TEAM_ENTRY, "admin": 404},
+    "portfolio.restore_revision": EDIT_TEAM_ENTRY,
     "portfolio.download": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
@@ -202,6 +207,10 @@ EXPECTED: dict[str, dict] = {
     "projects.add_activity": EDIT_PROJECT,
     "projects.edit_activity": EDIT_PROJECT,
     "projects.delete_activity": EDIT_PROJECT,
+    # undoing a removal: the removed question, activity and candidate of the world
+    "projects.restore_question": EDIT_PROJECT,
+    "projects.restore_activity": EDIT_PROJECT,
+    "projects.restore_candidate": EDIT_PROJECT,
     # assessing (the world's challenge asks for every voice; p1 has a draft team assessment by
     # teacher_a): the class's teachers grade and release; students read their own released
     # assessments, assess themselves and evaluate teammates; a partner rates p1 and reads only that
@@ -346,12 +355,36 @@ def _build_world() -> dict:
     params["rubric_id"] = factories.make_rubric(teacher_a, [framework.competencies[0].id]).id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
+    ids.update(_removed_things(p1, student_own))
     return {"visitors": visitors, "params": params, "ids": ids}
+
+
+def _removed_things(project, author) -> dict:
+    """A deleted entry, a removed guiding question, activity and brainstormed question of
+    ``project``: what the restore routes bring back."""
+    deleted = factories.make_entry(project, author, title="Deleted notes", visibility="team")
+    question = factories.make_question(project, "A removed question?")
+    activity = factories.make_activity(project, question, title="A removed activity")
+    candidate = factories.make_candidate(project, "A removed candidate?")
+    for row in (deleted, question, activity, candidate):
+        row.deleted_at = utcnow()
+    db.session.commit()
+    return {"deleted_entry": deleted.id, "removed_question": question.id, "removed_activity": activity.id,
+            "removed_candidate": candidate.id}
+
+
+RESTORES = {"portfolio.restore": ("entry_id", "deleted_entry"),
+            "projects.restore_question": ("question_id", "removed_question"),
+            "projects.restore_activity": ("activity_id", "removed_activity"),
+            "projects.restore_candidate": ("candidate_id", "removed_candidate")}
 
 
 def url_params(endpoint: str, rule, world: dict) -> dict:
     """The values of the rule's placeholders, taken from the world."""
     values = dict(world["params"])
+    if endpoint in RESTORES:
+        name, key = RESTORES[endpoint]
+        values[name] = world["ids"][key]
     if endpoint == "admin.set_active":
         values["user_id"] = world["ids"]["student_other"]
     elif endpoint == "assessment.peer_evaluate":

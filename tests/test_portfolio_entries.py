@@ -14,6 +14,7 @@ from cbl.portfolio.models import Blob, Entry, EntryAttachment, EntryKind, EntryR
 from cbl.projects.models import Phase
 from cbl.storage import get_storage
 from tests import factories
+from tests.purging import purge_later
 from tests.test_images import encode, png_bomb
 
 
@@ -247,8 +248,10 @@ def test_same_photo_twice_is_stored_once_and_kept_while_used(app, client, auth, 
     first = db.session.scalar(select(Entry).where(Entry.title == "First"))
     second_id = db.session.scalar(select(Entry.id).where(Entry.title == "Second"))
     client.post(f"/entries/{first.id}/delete")
+    purge_later()
     assert _count(Blob) == 1 and all(get_storage().exists(key) for key in keys)
     client.post(f"/entries/{second_id}/delete")
+    purge_later()
     assert _count(Blob) == 0 and not any(get_storage().exists(key) for key in keys)
 
 

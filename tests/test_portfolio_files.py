@@ -11,6 +11,7 @@ from cbl.files import FileRejected, process_file, safe_filename
 from cbl.portfolio.models import Entry, EntryFile
 from cbl.storage import get_storage
 from tests import factories
+from tests.purging import purge_later
 
 
 def _docx() -> bytes:
@@ -107,6 +108,8 @@ def test_a_document_shared_twice_is_stored_once_and_kept_while_used(client, auth
     assert key == second.files[0].storage_key
     auth.as_user(maya)
     client.post(f"/entries/{first.id}/delete")
+    purge_later()
     assert get_storage().exists(key)
     client.post(f"/entries/{second.id}/delete")
+    purge_later()
     assert not get_storage().exists(key)

@@ -11,6 +11,7 @@ from cbl.portfolio import services
 from cbl.portfolio.models import Entry, EntryKind, Visibility
 from cbl.storage import get_storage
 from tests import factories
+from tests.purging import purge_later
 
 
 @pytest.fixture
@@ -71,6 +72,7 @@ def test_same_bytes_as_two_kinds_of_document_leave_nothing_after_both_go(client,
     auth.as_user(maya)
     for entry in entries:
         client.post(f"/entries/{entry.id}/delete")
+    purge_later()
     assert not any(get_storage().exists(key) for key in keys)
 
 

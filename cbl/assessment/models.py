@@ -201,8 +201,12 @@ class LearningGoal(db.Model):
     target_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The conflict check of cbl.versioning: a save from a page opened before another save is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    student: Mapped["User"] = relationship()
+    student: Mapped["User"] = relationship(foreign_keys=[student_id])
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])
     competency: Mapped["Competency | None"] = relationship()
     evidence: Mapped[list["GoalEvidence"]] = relationship(back_populates="goal", cascade="all, delete-orphan")
     notes: Mapped[list["GoalNote"]] = relationship(back_populates="goal", cascade="all, delete-orphan",

@@ -30,6 +30,7 @@ class NotificationKind(enum.StrEnum):
     NAME_APPROVED = "name_approved"  # to a student: a teacher approved the new name they asked for
     NAME_DECLINED = "name_declined"  # to a student: a teacher kept their name as it was
     PHASE_STEPPED_BACK = "phase_stepped_back"  # to a teacher: a team went back to an earlier phase
+    ENTRY_DELETED = "entry_deleted"  # to an author: someone else deleted their entry
 
 
 class DigestChoice(enum.StrEnum):

@@ -29,8 +29,8 @@ from cbl.notifications.models import DigestChoice, Notification, NotificationKin
 
 # Parameters every text may name; callers pass the ones their kind uses (see TEXTS):
 # person (who did it), project (the challenge's title), team, phase (a Phase value), guest,
-# goal (a learning goal's title).
-PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal")
+# goal (a learning goal's title), entry (a portfolio entry's title).
+PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal", "entry")
 MAX_PARAM_LENGTH = 200
 DIGEST_MAX_ITEMS = 50
 
@@ -51,6 +51,8 @@ TEXTS = {
     NotificationKind.NAME_DECLINED: _l("%(person)s did not approve the new name you asked for; your name stays as it was."),
     NotificationKind.PHASE_STEPPED_BACK: _l("%(team)s went back to %(phase)s in “%(project)s”. Read why in "
                                             "the phase history."),
+    NotificationKind.ENTRY_DELETED: _l("%(person)s deleted your entry “%(entry)s” in “%(project)s”. "
+                                       "You can restore it from Recently deleted for 30 days."),
 }
 # Notices of things a teacher has to do: the digest lists the teacher's inbox, computed from
 # what still waits, instead of these (a request answered since is not mailed).

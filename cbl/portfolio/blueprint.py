@@ -79,7 +79,8 @@ def entry_form(project: Project, kind: EntryKind, entry: Entry | None = None) ->
 
 
 def _questions(project: Project):
-    return db.session.scalars(select(GuidingQuestion).where(GuidingQuestion.project_id == project.id)
+    return db.session.scalars(select(GuidingQuestion).where(GuidingQuestion.project_id == project.id,
+                                                            GuidingQuestion.deleted_at.is_(None))
                               .order_by(GuidingQuestion.id))
 
 

@@ -65,10 +65,17 @@ class Entry(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A deleted entry stays whole for 30 days (the project's "Recently deleted"), then is purged.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     project: Mapped["Project"] = relationship()
-    author: Mapped["User | None"] = relationship()
-    guiding_question: Mapped["GuidingQuestion | None"] = relationship()
+    author: Mapped["User | None"] = relationship(foreign_keys=[author_id])
+    deleted_by: Mapped["User | None"] = relationship(foreign_keys=[deleted_by_id])
+    # A removed guiding question is not shown; the link stays for an undo.
+    guiding_question: Mapped["GuidingQuestion | None"] = relationship(
+        primaryjoin="and_(Entry.guiding_question_id == GuidingQuestion.id, GuidingQuestion.deleted_at.is_(None))",
+        viewonly=True)
     attachments: Mapped[list["EntryAttachment"]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="EntryAttachment.position")
     contributors: Mapped[list["EntryContributor"]] = relationship(

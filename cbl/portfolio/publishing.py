@@ -20,7 +20,7 @@ def public_photos(project: Project) -> list[EntryAttachment]:
     """Photos of the project's ``public`` entries: the possible covers."""
     return list(db.session.scalars(
         select(EntryAttachment).join(Entry, Entry.id == EntryAttachment.entry_id)
-        .where(Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC)
+        .where(Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC, Entry.deleted_at.is_(None))
         .order_by(Entry.created_at, EntryAttachment.position)))
 
 
@@ -30,7 +30,7 @@ def request_publication(project: Project, acting: User, note: str, cover_attachm
     publication = get_publication(project)
     if publication is not None and publication.status in (PublicationStatus.REQUESTED, PublicationStatus.PUBLISHED):
         raise ValidationFailed(_("Your story is already published or waiting for your teacher."))
-    if db.session.scalar(select(Entry.id).where(Entry.project_id == project.id,
+    if db.session.scalar(select(Entry.id).where(Entry.project_id == project.id, Entry.deleted_at.is_(None),
                                                 Entry.visibility == Visibility.PUBLIC).limit(1)) is None:
         raise ValidationFailed(_("Make at least one entry visible to everyone first: the public page shows "
                                  "only those."))
@@ -84,7 +84,7 @@ def changed_since_publication(project: Project) -> list[Entry]:
     if publication is None or publication.status is not PublicationStatus.PUBLISHED:
         return []
     return list(db.session.scalars(select(Entry).where(
-        Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC,
+        Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC, Entry.deleted_at.is_(None),
         Entry.updated_at > publication.published_at).order_by(Entry.updated_at)))
 
 

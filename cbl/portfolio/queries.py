@@ -91,7 +91,7 @@ def own_reflection(user: User, project: Project, phase: Phase) -> Entry | None:
     """The user's latest reflection on this project's phase, if they wrote one."""
     return db.session.scalar(
         select(Entry).where(Entry.project_id == project.id, Entry.author_id == user.id,
-                            Entry.kind == EntryKind.REFLECTION, Entry.phase == phase)
+                            Entry.kind == EntryKind.REFLECTION, Entry.phase == phase, Entry.deleted_at.is_(None))
         .order_by(Entry.id.desc()).limit(1))
 
 
@@ -109,7 +109,7 @@ def class_reflections(classroom: Classroom, challenge: Challenge) -> list[Reflec
             for student, team in list_roster(classroom)}
     reflections = db.session.scalars(
         select(Entry).join(Project, Project.id == Entry.project_id)
-        .where(Project.challenge_id == challenge.id, Entry.kind == EntryKind.REFLECTION)
+        .where(Project.challenge_id == challenge.id, Entry.kind == EntryKind.REFLECTION, Entry.deleted_at.is_(None))
         .order_by(Entry.created_at))
     for entry in reflections:
         if entry.author_id in rows:

@@ -1,4 +1,5 @@
-"""Portfolio use cases: writing, revising and deleting entries, and their images."""
+"""Portfolio use cases: writing and revising entries, and their images (deleting and
+restoring them: :mod:`cbl.portfolio.recovery`)."""
 
 from dataclasses import dataclass
 
@@ -57,7 +58,8 @@ def _check(project: Project, kind: EntryKind, fields: EntryFields, tagged: set[i
     if fields.element_key is not None and fields.element_key.phase is not fields.phase:
         raise ValidationFailed(_("That element belongs to another phase."), field="element_key")
     if fields.guiding_question_id is not None and db.session.scalar(select(GuidingQuestion.id).where(
-            GuidingQuestion.id == fields.guiding_question_id, GuidingQuestion.project_id == project.id)) is None:
+            GuidingQuestion.id == fields.guiding_question_id, GuidingQuestion.project_id == project.id,
+            GuidingQuestion.deleted_at.is_(None))) is None:
         raise ValidationFailed(_("Choose a guiding question of this project."), field="guiding_question_id")
     # New tags come from the class's frameworks and are not retired; tags the entry has stay.
     wanted = set(fields.competency_ids or []) - set(tagged)
@@ -132,16 +134,11 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     if entry.kind is EntryKind.IMAGE and len(entry.attachments) - len(removing) + len(images) < 1:
         raise ValidationFailed(_("A photo entry keeps at least one photo."), field="photos")
     claimed = db.session.execute(
-        update(Entry).where(Entry.id == entry.id, Entry.version == base_version)
+        update(Entry).where(Entry.id == entry.id, Entry.version == base_version, Entry.deleted_at.is_(None))
         .values(version=Entry.version + 1, updated_at=utcnow()).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         db.session.rollback()
-        current = db.session.get(Entry, entry.id)
-        if current is None:
-            raise NotFound()
-        raise EditConflict(_("Someone else saved this entry while you were editing. Their version is saved; "
-                             "yours is in the form below."),
-                           current_text=current.body, your_text=fields.body, current_version=current.version)
+        raise entry_conflict(entry.id, fields.body)
     db.session.refresh(entry, ["version", "updated_at"])
     _apply(entry, fields)
     entry.revisions.append(_revision(entry, editor))
@@ -165,19 +162,17 @@ def update_entry(entry: Entry, editor: User, base_version: int, fields: EntryFie
     return entry
 
 
-def delete_entry(entry: Entry) -> None:
-    """Delete the entry with its revisions; images and documents no other entry uses go too."""
-    blob_ids = [a.blob_id for a in entry.attachments]
-    documents = [(f.sha256, f.storage_key) for f in entry.files]
-    touch(entry.project)
-    db.session.delete(entry)
-    db.session.flush()
-    orphans = _unreferenced_blobs(blob_ids)
-    for blob in orphans:
-        db.session.delete(blob)
-    db.session.commit()
-    _remove_files(orphans)
-    _remove_unused_documents(documents)
+def entry_conflict(entry_id: int, your_text: str) -> EditConflict | NotFound:
+    """What to raise when someone else saved (or deleted) the entry meanwhile: the conflict
+    names the saved text, who saved it and when."""
+    current = db.session.get(Entry, entry_id)
+    if current is None or current.deleted_at is not None:
+        return NotFound()
+    last = current.revisions[-1] if current.revisions else None
+    return EditConflict(_("Someone else saved this entry while you were editing. Their version is saved; "
+                          "yours is in the form below."),
+                        current_text=current.body, your_text=your_text, current_version=current.version,
+                        saved_by=last.editor if last else None, saved_at=current.updated_at)
 
 
 # --- images ---------------------------------------------------------------------------------

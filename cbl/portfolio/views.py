@@ -17,7 +17,8 @@ from cbl.files import FileRejected, ProcessedFile, process_file
 from cbl.images import ImageRejected, process_image
 from cbl.competencies.models import Competency
 from cbl.competencies.queries import picker_for
-from cbl.permissions import enrolled_classroom_ids, readable_visibilities, role_required
+from cbl.permissions import (can_edit_entry, deleted_entries, enrolled_classroom_ids, readable_visibilities,
+                             role_required)
 from cbl.portfolio import queries, services
 from cbl.portfolio.blueprint import (ADDABLE_KINDS, bp, entry_form, load_editable_entry, load_entry,
                                      may_add_entries)
@@ -232,6 +233,10 @@ def detail(entry_id: int):
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int):
+    if request.method == "POST":
+        deleted = db.session.scalar(deleted_entries(current_user).where(Entry.id == entry_id))
+        if deleted is not None and can_edit_entry(current_user, deleted):
+            return _deleted_while_editing(deleted)
     entry = load_editable_entry(entry_id)
     project = entry.project
     form = entry_form(project, entry.kind, entry)
@@ -240,8 +245,8 @@ def edit(entry_id: int):
         form.phase.data, form.visibility.data = entry.phase.value, entry.visibility.value
         if form.element_key is not None:
             form.element_key.data = entry.element_key.value if entry.element_key else ""
-        if form.guiding_question is not None:
-            form.guiding_question.data = str(entry.guiding_question_id or "")
+        if form.guiding_question is not None:  # (a removed question is not offered)
+            form.guiding_question.data = str(entry.guiding_question.id) if entry.guiding_question else ""
         if form.competencies is not None:
             form.competencies.data = [c.id for c in entry.competencies]
     removed = [int(v) for v in request.form.getlist("remove_photo") if v.isdigit()]
@@ -255,15 +260,14 @@ def edit(entry_id: int):
                            prompt=entry.prompt), status
 
 
-@bp.post("/entries/<int:entry_id>/delete")
-@login_required
-def delete(entry_id: int):
-    entry = load_editable_entry(entry_id)
-    project_id = entry.project_id
-    if EmptyForm().validate_on_submit():
-        services.delete_entry(entry)
-        flash(_("Entry deleted."), "success")
-    return redirect(url_for("portfolio.timeline", project_id=project_id))
+def _deleted_while_editing(entry: Entry):
+    """Someone deleted the entry while this form was open: nothing is saved, and the form
+    comes back with what was typed and the way to Recently deleted."""
+    form = entry_form(entry.project, entry.kind)  # filled from the request, as sent
+    members = queries.team_members(entry.project)
+    return render_template("portfolio/entry_form.html", form=form, project=entry.project, kind=entry.kind,
+                           entry=entry, members=members, chosen=_chosen(members), conflict=None,
+                           deleted_meanwhile=True, prompt=entry.prompt), 409
 
 
 @bp.get("/entries/<int:entry_id>/revisions")
@@ -271,6 +275,12 @@ def delete(entry_id: int):
 def revisions(entry_id: int):
     """Every saved version of the entry: who saved it, when, and what changed."""
     entry = load_entry(entry_id)
+    return render_template("portfolio/revisions.html", entry=entry, project=entry.project, empty=EmptyForm(),
+                           conflict=None, **revision_history(entry))
+
+
+def revision_history(entry: Entry) -> dict:
+    """The versions of the entry this reader may see, newest first, and what each changed."""
     # Only versions that were shared at least as widely as this reader may see.
     history = list(db.session.scalars(
         select(EntryRevision).options(joinedload(EntryRevision.editor))
@@ -280,8 +290,7 @@ def revisions(entry_id: int):
     changes = {}
     for newer, older in zip(history, history[1:] + [None]):
         changes[newer.number] = _changes(older, newer)
-    return render_template("portfolio/revisions.html", entry=entry, project=entry.project, history=history,
-                           changes=changes)
+    return {"history": history, "changes": changes}
 
 
 def _changes(older: EntryRevision | None, newer: EntryRevision) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cbl.formtools import Form, OnceForm, choices
+from cbl.formtools import Form, OnceForm, choices, version_field
 from cbl.projects.defaults import PRIORITY_LABELS, REFLECTION_PROMPTS, SIZE_LABELS
 from cbl.projects.models import Phase
 from cbl.teams.forms import MultiCheckboxField
@@ -51,6 +51,7 @@ class ChallengeForm(OnceForm):
                                default=REFLECTION_PROMPTS[Phase.ACT])
     # Shown only after a duplicate-name warning (issue 10, item 11).
     confirm_duplicate = BooleanField(_l("Yes, keep this name anyway"))
+    version = version_field()
 
 
 class CopyChallengeForm(OnceForm):
@@ -97,6 +98,10 @@ class ActivityForm(OnceForm):
     url = URLField(_l("Web address (optional)"), validators=[Optional(), Length(max=500), web_address],
                    filters=[with_scheme])
     questions = MultiCheckboxField(_l("Guiding questions it answers"), coerce=int)
+
+
+class ActivityEditForm(ActivityForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_VERSION)])
 
 
 class PhaseRequestForm(OnceForm):

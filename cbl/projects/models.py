@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
 from cbl.extensions import db
+from cbl.versioning import Versioned
 
 if TYPE_CHECKING:
     from cbl.accounts.models import User
@@ -95,7 +96,7 @@ class ChangeKind(enum.StrEnum):
     STEPPED_BACK = "stepped_back"  # the team returned to an earlier phase
 
 
-class Challenge(db.Model):
+class Challenge(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(160))
@@ -163,6 +164,8 @@ class CandidateQuestion(db.Model):
     chosen: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Removed from the brainstorm, kept for an undo until the purge.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     created_by: Mapped["User | None"] = relationship()
 
@@ -189,9 +192,19 @@ class GuidingQuestion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who saved it last and when, named to a teammate whose save came too late.
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Removed, but kept (with its findings and links) so the team can undo it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])
+    # Removed activities are not listed; their links stay for an undo.
     activities: Mapped[list["Activity"]] = relationship(
-        secondary=activity_question, back_populates="questions", order_by="Activity.id"
+        secondary=activity_question, back_populates="questions", order_by="Activity.id",
+        secondaryjoin="and_(Activity.id == activity_question.c.activity_id, Activity.deleted_at.is_(None))",
     )
 
 
@@ -204,11 +217,21 @@ class Activity(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500), default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])
+    # Removed questions are not listed; the links stay so an undo restores them.
     questions: Mapped[list[GuidingQuestion]] = relationship(
-        secondary=activity_question, back_populates="activities", order_by="GuidingQuestion.id"
+        secondary=activity_question, back_populates="activities", order_by="GuidingQuestion.id",
+        secondaryjoin="and_(GuidingQuestion.id == activity_question.c.guiding_question_id, "
+                      "GuidingQuestion.deleted_at.is_(None))",
     )
 
 

@@ -70,12 +70,13 @@ def project_page(project: Project) -> ProjectPage:
     elements = {e.key: e for e in db.session.scalars(
         select(ProjectElement).where(ProjectElement.project_id == project.id))}
     candidates = list(db.session.scalars(
-        select(CandidateQuestion).where(CandidateQuestion.project_id == project.id).order_by(CandidateQuestion.id)))
+        select(CandidateQuestion).where(CandidateQuestion.project_id == project.id,
+                                        CandidateQuestion.deleted_at.is_(None)).order_by(CandidateQuestion.id)))
     questions = list(db.session.scalars(
-        select(GuidingQuestion).where(GuidingQuestion.project_id == project.id)
+        select(GuidingQuestion).where(GuidingQuestion.project_id == project.id, GuidingQuestion.deleted_at.is_(None))
         .order_by(GuidingQuestion.id)))
     activities = list(db.session.scalars(
-        select(Activity).where(Activity.project_id == project.id)
+        select(Activity).where(Activity.project_id == project.id, Activity.deleted_at.is_(None))
         .options(selectinload(Activity.questions)).order_by(Activity.id)))
     by_question: dict[int, list[Activity]] = defaultdict(list)
     for activity in activities:
@@ -129,7 +130,8 @@ def _cards(projects: list[Project]) -> list[BoardCard]:
         return []
     counts = db.session.execute(
         select(GuidingQuestion.project_id, func.count())
-        .where(GuidingQuestion.project_id.in_(cards), GuidingQuestion.status == QuestionStatus.OPEN)
+        .where(GuidingQuestion.project_id.in_(cards), GuidingQuestion.status == QuestionStatus.OPEN,
+               GuidingQuestion.deleted_at.is_(None))
         .group_by(GuidingQuestion.project_id))
     for project_id, count in counts:
         cards[project_id].open_questions = count

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from cbl import audit
 from cbl.accounts.models import Role
-from cbl.errors import NotFound, ValidationFailed
+from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.notifications.inbox import inbox_for
@@ -93,20 +93,24 @@ def edit_challenge(challenge_id: int):
     if challenge.archived or not can_change_classroom(current_user, challenge.classroom):
         abort(403, _("You can't change this challenge: only the class's teachers can, and not while it is archived."))
     form = ChallengeForm(obj=challenge)
+    conflict = None
     if request.method == "GET":
         form.size.data = challenge.size.value
     duplicate = None
     if form.validate_on_submit() and not (duplicate := _duplicate_title(form, challenge.classroom, challenge)):
         try:
-            services.update_challenge(challenge, **_challenge_fields(form))
+            services.update_challenge(challenge, form.version.data, current_user, **_challenge_fields(form))
         except ValidationFailed as err:
             getattr(form, err.field or "title").errors = [str(err)]
+        except EditConflict as err:
+            conflict = err
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Challenge saved."), "success")
             return redirect(url_for("projects.board", classroom_id=challenge.classroom_id))
     return render_template("projects/challenge_form.html", form=form, classroom=challenge.classroom,
-                           challenge=challenge, duplicate=duplicate), \
-        400 if request.method == "POST" and not duplicate else 200
+                           challenge=challenge, duplicate=duplicate, conflict=conflict), \
+        409 if conflict else (400 if request.method == "POST" and not duplicate else 200)
 
 
 @bp.get("/classes/<int:classroom_id>/board")

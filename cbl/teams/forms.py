@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cbl.formtools import EmptyForm, Form, OnceForm  # noqa: F401  (EmptyForm is used from here by other areas)
+from cbl.formtools import EmptyForm, Form, OnceForm, version_field  # noqa: F401  (EmptyForm is used from here by other areas)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -42,6 +42,7 @@ class ClassroomForm(OnceForm):
     def validate_frameworks(self, field) -> None:
         if self.frameworks_shown.data and not field.data:
             raise ValidationError(_l("Choose at least one competency framework."))
+    version = version_field()
 
 
 class AdminClassroomForm(ClassroomForm):
@@ -63,6 +64,7 @@ class StudentTeamForm(OnceForm):
 class TeamForm(StudentTeamForm):
     members = MultiCheckboxField(_l("Members"), coerce=int, validate_choice=True,
                                  description=_l("A student belongs to one team per class: choosing someone from another team moves them here."))
+    version = version_field()
 
 
 class StudentNameForm(Form):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.extensions import db
+from cbl.versioning import Versioned
 
 if TYPE_CHECKING:
     from cbl.accounts.models import User
@@ -22,7 +23,7 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
 
 
-class Classroom(db.Model):
+class Classroom(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     term: Mapped[str] = mapped_column(String(60), default="")
@@ -79,7 +80,7 @@ class Enrolment(db.Model):
     user: Mapped["User"] = relationship()
 
 
-class Team(db.Model):
+class Team(Versioned, db.Model):
     # Two teams may share a name once the teacher confirmed it (issue 10, item 11).
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)

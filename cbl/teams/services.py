@@ -1,5 +1,7 @@
 """Class and team use cases."""
 
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -10,6 +12,7 @@ from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember, new_join_code
 from cbl.teams.signals import team_created
+from cbl.versioning import as_text, claim_version
 
 
 # The on/off settings of a class.
@@ -67,10 +70,15 @@ def list_teachers() -> list[User]:
                                    .order_by(User.display_name)))
 
 
-def update_classroom(classroom: Classroom, framework_ids: list[int] | None = None, **settings) -> Classroom:
-    """Change the class's name, term and settings (``framework_ids``: the competency
-    frameworks it uses, None to leave them). Raises ValidationFailed for an empty or
-    unknown choice of frameworks; nothing is saved then."""
+def update_classroom(classroom: Classroom, base_version: int | None = None, acting: User | None = None,
+                     framework_ids: list[int] | None = None, **settings) -> Classroom:
+    """Rename the class or change its settings (``framework_ids``: the competency frameworks
+    it uses, None to leave them). Raises EditConflict if another teacher saved them since
+    ``base_version``, ValidationFailed for an empty or unknown choice of frameworks; nothing
+    is saved then."""
+    claim_version(classroom, base_version, acting.id if acting else None,
+                  lambda c: as_text((_("Class name"), c.name), (_("Term"), c.term)),
+                  as_text((_("Class name"), settings.get("name", "")), (_("Term"), settings.get("term", ""))))
     if framework_ids is not None:
         _choose_frameworks(classroom, framework_ids)
     for key in ("name", "term", *SETTINGS):
@@ -172,12 +180,21 @@ def create_team(classroom: Classroom, name: str, member_ids: list[int] | None = 
     return team
 
 
-def update_team(team: Team, name: str, member_ids: list[int]) -> Team:
-    """Rename the team and set its members (see :func:`create_team` for the errors)."""
+def update_team(team: Team, name: str, member_ids: list[int], base_version: int | None = None,
+                acting: User | None = None) -> Team:
+    """Rename the team and set its members (see :func:`create_team` for the errors).
+    Raises EditConflict if someone saved the team since ``base_version``."""
+    claim_version(team, base_version, acting.id if acting else None, _team_as_text, _team_as_text(
+        SimpleNamespace(name=name, memberships=[SimpleNamespace(user=db.session.get(User, i)) for i in member_ids])))
     team.name = name.strip()
     _place_members(team, member_ids)
     db.session.commit()
     return team
+
+
+def _team_as_text(team) -> str:
+    names = ", ".join(sorted(m.user.display_name for m in team.memberships if m.user is not None))
+    return as_text((_("Team name"), team.name), (_("Members"), names))
 
 
 def create_own_team(student: User, classroom: Classroom, name: str) -> Team:

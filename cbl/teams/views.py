@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
 from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
-from cbl.errors import ValidationFailed
+from cbl.errors import EditConflict, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
@@ -119,11 +119,16 @@ def edit_classroom(classroom_id: int):
         duplicate = _duplicate_class_name(form, current_user, classroom)
         if duplicate is None:
             try:
-                services.update_classroom(classroom, name=form.name.data, term=form.term.data,
-                                          framework_ids=form.chosen_frameworks(), **_switches(form))
+                services.update_classroom(classroom, form.version.data, current_user, name=form.name.data,
+                                          term=form.term.data, framework_ids=form.chosen_frameworks(),
+                                          **_switches(form))
             except ValidationFailed as err:  # a framework deleted while the form was open
                 form.frameworks.errors = [str(err)]
                 return render_template("teams/classroom_form.html", form=form, classroom=classroom), 400
+            except EditConflict as conflict:
+                form.version.data, form.version.raw_data = conflict.current_version, [str(conflict.current_version)]
+                return render_template("teams/classroom_form.html", form=form, classroom=classroom,
+                                       conflict=conflict), 409
             flash(_("Class settings saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=classroom.id))
     return render_template("teams/classroom_form.html", form=form, classroom=classroom, duplicate=duplicate), \
@@ -159,10 +164,10 @@ def _duplicate_team_name(form: StudentTeamForm, classroom: Classroom, team: Team
              "name anyway, or change it.", name=form.name.data.strip())
 
 
-def _team_form_page(form, classroom: Classroom, team: Team | None, duplicate: str | None):
-    status = 400 if request.method == "POST" and not duplicate else 200
+def _team_form_page(form, classroom: Classroom, team: Team | None, duplicate: str | None, conflict=None):
+    status = 409 if conflict else (400 if request.method == "POST" and not duplicate else 200)
     return render_template("teams/team_form.html", form=form, classroom=classroom, team=team,
-                           duplicate=duplicate), status
+                           duplicate=duplicate, conflict=conflict), status
 
 
 def _member_choices(classroom: Classroom):
@@ -216,16 +221,19 @@ def edit_team(team_id: int):
     form.members.choices = _member_choices(team.classroom)
     if request.method == "GET":
         form.members.data = [m.user_id for m in team.memberships]
-    duplicate = None
+    duplicate = conflict = None
     if form.validate_on_submit() and not (duplicate := _duplicate_team_name(form, team.classroom, team)):
         try:
-            services.update_team(team, form.name.data, form.members.data)
+            services.update_team(team, form.name.data, form.members.data, form.version.data, current_user)
         except ValidationFailed as err:
             form.name.errors = [str(err)]
+        except EditConflict as err:
+            conflict = err
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Team saved."), "success")
             return redirect(url_for("teams.classroom", classroom_id=team.classroom_id))
-    return _team_form_page(form, team.classroom, team, duplicate)
+    return _team_form_page(form, team.classroom, team, duplicate, conflict)
 
 
 def _self_forming_team(team_id: int) -> Team:

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from cbl.assessment.goals.services import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from cbl.assessment.models import GoalStatus
-from cbl.formtools import Form, OnceForm, choices
+from cbl.formtools import Form, OnceForm, choices, version_field
 
 MAX_ID = 2**31 - 1
 MARKDOWN_HINT = _l("Markdown works: **bold**, *italics*, lists, links.")
@@ -23,6 +23,7 @@ class GoalForm(OnceForm):
     competency = SelectField(_l("Competency (optional)"), coerce=int, default=0,
                              description=_l("The competency this goal helps you grow."))
     target_date = DateField(_l("Target date (optional)"), validators=[Optional()])
+    version = version_field()
 
     def set_choices(self, competencies: list[tuple[int, str]]) -> None:
         self.competency.choices = choices([(0, _l("No competency")), *competencies])

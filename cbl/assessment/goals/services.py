@@ -27,6 +27,7 @@ from cbl.permissions import is_teacher_of, member_team_ids, visible_entries
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
 from cbl.teams.models import Classroom, Enrolment, Team
+from cbl.versioning import as_text, claim_version
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -214,12 +215,16 @@ def create_goal(student: User, classroom: Classroom, fields: GoalFields) -> Lear
     return goal
 
 
-def update_goal(goal: LearningGoal, actor: User, fields: GoalFields) -> LearningGoal:
+def update_goal(goal: LearningGoal, actor: User, fields: GoalFields, base_version: int | None = None) -> LearningGoal:
     """Change what the goal says. Raises Forbidden for anyone but its student,
-    ValidationFailed as :func:`create_goal`."""
+    ValidationFailed as :func:`create_goal`, EditConflict if it was saved (from another
+    device) since ``base_version``."""
     if not can_edit_goal(actor, goal):
         raise Forbidden(_("Only the student changes their goal."))
     fields = _clean(fields)
+    claim_version(goal, base_version, actor.id,
+                  lambda g: as_text((_("Your goal"), g.title), (_("Description"), g.description)),
+                  as_text((_("Your goal"), fields.title), (_("Description"), fields.description)))
     goal.title, goal.description = fields.title, fields.description
     goal.competency_id, goal.target_date = fields.competency_id, fields.target_date
     db.session.commit()

@@ -17,7 +17,7 @@ from cbl.assessment.goals.forms import (STATUS_LABELS, EvidenceForm, GoalComment
                                        StatusForm)
 from cbl.assessment.models import GoalStatus, LearningGoal
 from cbl.competencies.queries import competency_choices
-from cbl.errors import Forbidden, NotFound, ValidationFailed
+from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
 from cbl.permissions import get_visible, show_full_names_of, visible_classrooms
@@ -142,16 +142,20 @@ def goal_edit(goal_id: int):
     form = _goal_form(obj=goal)
     if request.method == "GET":
         form.competency.data = goal.competency_id or 0
+    conflict = None
     if form.validate_on_submit():
         try:
-            services.update_goal(goal, current_user, _fields(form))
+            services.update_goal(goal, current_user, _fields(form), form.version.data)
         except ValidationFailed as err:
             _refused(form, err, "title")
+        except EditConflict as err:
+            conflict = err
+            form.version.data, form.version.raw_data = err.current_version, [str(err.current_version)]
         else:
             flash(_("Goal saved."), "success")
             return redirect(url_for("assessment.goal", goal_id=goal.id))
-    return render_template("assessment/goals/edit.html", goal=goal, form=form), \
-        400 if request.method == "POST" else 200
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    return render_template("assessment/goals/edit.html", goal=goal, form=form, conflict=conflict), status
 
 
 @bp.post("/goals/<int:goal_id>/status")
