@@ -1,7 +1,7 @@
 """soft delete of entries, questions and activities; edit versions
 
 Revision ID: 0c3dff4204d3
-Revises: c6b27f5b6e76
+Revises: b8d3a7c41e20
 Create Date: 2026-12-04
 
 """
@@ -13,7 +13,7 @@ import cbl.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0c3dff4204d3'
-down_revision = 'c6b27f5b6e76'
+down_revision = 'b8d3a7c41e20'
 branch_labels = None
 depends_on = None
 
