@@ -71,7 +71,10 @@ def test_no_link_or_form_answers_403(app, auth, email):
     refused, forms = _walk(client)
     assert refused == {}
     refused_forms = {}
-    for action, shown_on in forms.items():
+    # Archiving makes a project read-only, and then its editors rightly answer 403: the forms that
+    # end something (archive, delete) are sent after every other.
+    ending = ("/archive", "/delete")
+    for action, shown_on in sorted(forms.items(), key=lambda item: any(word in item[0] for word in ending)):
         if action == "/logout":
             continue
         if client.post(action, data={}).status_code == 403:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from cbl.competencies.default import DEFAULT_FRAMEWORK
+from cbl.competencies.default import DEFAULT_FRAMEWORK, translated
 from cbl.competencies.models import Competency, CompetencyFramework, classroom_framework
 from cbl.extensions import db
 
@@ -17,8 +17,9 @@ def list_frameworks() -> list[CompetencyFramework]:
 
 
 def framework_choices() -> list[tuple[int, str]]:
-    """(id, title) of every framework, oldest first (one query)."""
-    return [(row.id, row.title) for row in db.session.execute(
+    """(id, title) of every framework, oldest first (one query); the default framework's
+    title in the reader's language."""
+    return [(row.id, translated(row.title)) for row in db.session.execute(
         select(CompetencyFramework.id, CompetencyFramework.title).order_by(CompetencyFramework.id))]
 
 

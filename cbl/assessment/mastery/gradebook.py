@@ -90,7 +90,7 @@ def gradebook_wide_rows(viewer: User, classroom: Classroom, *, other_voices: boo
     columns = _assessment_columns(viewer, classroom.id, mastery.scale, other_voices, members)
     header = [_("Student"), _("Email")]
     for competency in mastery.competencies:
-        name = f"{competency.code} {competency.short_name}"
+        name = f"{competency.code} {competency.name}"
         header += [_("%(competency)s: mastery", competency=name), _("%(competency)s: level", competency=name)]
     header += [column.title for column in columns]
     rows = [header]

@@ -214,7 +214,7 @@ def competency_choices(picker) -> list:
     for framework_tree in picker.trees:
         children = framework_tree.children
 
-        def walk(parent_id, depth, title=framework_tree.framework.title):
+        def walk(parent_id, depth, title=framework_tree.framework.name):
             for competency in children.get(parent_id, []):
                 options.append(SelectChoice(str(competency.id), ("— " * depth) + competency.label, optgroup=title))
                 walk(competency.id, depth + 1)
