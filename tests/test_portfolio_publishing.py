@@ -140,3 +140,21 @@ def test_teacher_sees_publication_requests_on_home_and_board(client, auth, story
     factories.make_classroom(stranger)
     auth.as_user(stranger)
     assert "Rain Catchers" not in client.get("/home").get_data(as_text=True)
+
+
+def test_an_over_long_note_or_comment_is_refused_at_its_field_and_kept_whole(client, auth, story):
+    """No silent cut at 2,000 characters: the page says the limit and keeps every character."""
+    project, maya, _, teacher = story
+    auth.as_user(maya)
+    note = "Please publish us! " * 110  # 2,090 characters
+    response = client.post(f"/projects/{project.id}/publication/request", data={"note": note})
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "At most 2,000 characters — this has 2,090." in page and note.strip() in page
+    assert db.session.scalar(select(Publication)) is None
+    assert client.post(f"/projects/{project.id}/publication/request", data={"note": "Ready"}).status_code == 302
+    auth.as_user(teacher)
+    comment = "x" * 2001
+    response = client.post(f"/projects/{project.id}/publication/decide", data={"decision": "return", "comment": comment})
+    assert response.status_code == 400 and comment in response.get_data(as_text=True)
+    assert db.session.scalar(select(Publication)).status is PublicationStatus.REQUESTED

@@ -1,7 +1,7 @@
 """The public showcase, and the team's request to appear in it."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_number, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,11 +25,26 @@ def _back(project: Project):
     return redirect(url_for("portfolio.publication", project_id=project.id))
 
 
+NOTE_MAX = 2000  # the team's note with its request, and the teacher's comment when returning it
+
+
+def _too_long(text: str) -> str | None:
+    """The message for a note over the limit (said at its field; the text is kept), or None."""
+    if len(text) <= NOTE_MAX:
+        return None
+    return _("At most %(limit)s characters — this has %(count)s. Nothing was saved; shorten it and save again.",
+             limit=format_number(NOTE_MAX), count=format_number(len(text)))
+
+
 @bp.get("/projects/<int:project_id>/publication")
 @login_required
 def publication(project_id: int):
     """What publishing would show, and the team's request or the teacher's decision."""
-    project = load_project(project_id)
+    return _publication_page(load_project(project_id))
+
+
+def _publication_page(project: Project, **typed):
+    """The publication page; ``typed`` carries a refused note or comment back to its field."""
     # The preview shows the story as it will be once approved: every entry marked "Everyone".
     entries = list(db.session.scalars(
         visible_entries(current_user).where(Entry.project_id == project.id, Entry.visibility == Visibility.PUBLIC)
@@ -40,7 +55,7 @@ def publication(project_id: int):
         public_entries=entries, covers=publishing.public_photos(project), empty=EmptyForm(), page=project_page(project),
         changed=publishing.changed_since_publication(project),
         may_request=can_request_publication(current_user, project),
-        may_decide=can_decide_publication(current_user, project))
+        may_decide=can_decide_publication(current_user, project), note_max=NOTE_MAX, **typed)
 
 
 @bp.post("/projects/<int:project_id>/publication/request")
@@ -52,8 +67,11 @@ def request_publication(project_id: int):
     if EmptyForm().validate_on_submit():
         cover = request.form.get("cover", "")
         cover_id = int(cover) if cover.isascii() and cover.isdecimal() and len(cover) < 10 else None
+        note = request.form.get("note", "")
+        if problem := _too_long(note):
+            return _publication_page(project, note=note, note_error=problem), 400
         try:
-            publishing.request_publication(project, current_user, request.form.get("note", "")[:2000], cover_id)
+            publishing.request_publication(project, current_user, note, cover_id)
         except ValidationFailed as err:
             flash(str(err), "error")
         else:
@@ -68,10 +86,12 @@ def decide_publication(project_id: int):
     if not can_decide_publication(current_user, project):
         abort(403, _("Only the class's teachers publish stories."))
     decision = request.form.get("decision")
+    comment = request.form.get("comment", "")
+    if decision == "return" and (problem := _too_long(comment)):
+        return _publication_page(project, comment=comment, comment_error=problem), 400
     if EmptyForm().validate_on_submit() and decision in ("approve", "return"):
         try:
-            publishing.decide_publication(project, current_user, decision == "approve",
-                                          request.form.get("comment", "")[:2000])
+            publishing.decide_publication(project, current_user, decision == "approve", comment)
         except ValidationFailed as err:
             flash(str(err), "error")
         else:
