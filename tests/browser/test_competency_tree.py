@@ -43,3 +43,23 @@ def test_student_finds_a_competency_by_typing_and_tags_an_entry(phone_page: Page
     expect(page.get_by_role("heading", name="Which sources can we trust?")).to_be_visible()
     expect(page.get_by_text("CT.2 Weighs evidence")).to_be_visible()
     journey.check(page, "entry with its competency", phone=False)
+
+
+def test_teacher_finds_a_competency_for_a_rubric_criterion_by_typing(page: Page, journey):
+    """The rubric builder's competency list, grouped under each framework, narrows as the
+    teacher types (issue 10 point 12), and what was chosen stays chosen."""
+    sign_in(page, "rivera@riverside.example")
+    page.goto("/rubrics/new")
+    search = page.get_by_label("Find a competency for criterion 1")
+    expect(search).to_be_visible()
+    competency = page.get_by_label("Criterion 1: Competency")
+    everything = competency.locator("option").count()
+    search.fill("weighs")
+    expect(page.get_by_text("Competencies that match: 1")).to_be_visible()
+    names = competency.locator("option").all_text_contents()
+    assert len(names) < everything and [n for n in names if "Weighs evidence" in n], names
+    competency.select_option(label=next(n for n in names if "Weighs evidence" in n))
+    search.fill("")
+    expect(competency.locator("option")).to_have_count(everything)
+    assert "Weighs evidence" in competency.evaluate("s => s.options[s.selectedIndex].textContent")
+    journey.check(page, "rubric builder with a competency found by typing", phone=False)
