@@ -218,3 +218,25 @@ def test_the_migration_gives_every_class_the_default_and_the_frameworks_its_work
         db.session.remove()
         db.engine.dispose()
     assert rows == {(ids[0], default), (ids[0], local), (ids[1], default)}
+
+
+def test_learning_goals_offer_the_class_frameworks_and_keep_a_goal_competency(client, auth, school):
+    """A student's goal is tied to a competency of her class's frameworks only; a goal whose
+    competency the class no longer offers keeps it when edited."""
+    from cbl.assessment.models import LearningGoal
+
+    default, water, teacher, maya, classroom, project = school
+    _use(client, auth, teacher, classroom, water)
+    auth.as_user(maya)
+    page = client.get(f"/classes/{classroom.id}/goals").get_data(as_text=True)
+    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', page)} - {0}
+    assert offered == set(_ids(water))
+    refused = client.post(f"/classes/{classroom.id}/goals", data={"title": "Read a map", "competency": _ids(default)[0]})
+    assert refused.status_code == 400 and db.session.scalar(select(LearningGoal)) is None
+    assert client.post(f"/classes/{classroom.id}/goals",
+                       data={"title": "Read a map", "competency": _ids(water)[0]}).status_code == 302
+    goal = db.session.scalar(select(LearningGoal))
+    _use(client, auth, teacher, classroom, default)
+    auth.as_user(maya)
+    edit = client.get(f"/goals/{goal.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{_ids(water)[0]}"' in edit

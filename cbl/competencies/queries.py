@@ -39,15 +39,6 @@ def tree(framework: CompetencyFramework) -> list[tuple[Competency, int]]:
     return ordered
 
 
-def competency_choices() -> list[tuple[int, str]]:
-    """(id, label) of every competency, strands first then their sub-competencies, for tagging."""
-    choices: list[tuple[int, str]] = []
-    for framework in list_frameworks():
-        for competency, depth in tree(framework):
-            choices.append((competency.id, ("— " * depth) + competency.label))
-    return choices
-
-
 def with_descendants(competency_id: int) -> list[int]:
     """The competency and every competency below it."""
     found, frontier = [competency_id], [competency_id]
@@ -172,6 +163,21 @@ def picker_for(classroom_ids, chosen=()) -> CompetencyPicker:
     """The picker of the classes' frameworks; ``chosen`` competencies (an entry's tags)
     that are not offered any more are kept beside it."""
     return picker_of(class_framework_ids(classroom_ids), chosen)
+
+
+def class_competency_choices(classroom_id: int, keep_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, label) of the competencies a class offers, in tree order with each level indented,
+    grouped by framework; ``keep_id`` (a goal's competency no longer offered) is kept last."""
+    kept = [c for c in [db.session.get(Competency, keep_id)] if c is not None] if keep_id else []
+    picker = picker_for([classroom_id], kept)
+    choices: list[tuple[int, str]] = []
+    for framework_tree in picker.trees:
+        def walk(parent_id, depth):
+            for competency in framework_tree.children.get(parent_id, []):
+                choices.append((competency.id, ("— " * depth) + competency.label))
+                walk(competency.id, depth + 1)
+        walk(None, 0)
+    return choices + [(c.id, c.label) for c in picker.kept]
 
 
 def picker_of(framework_ids, chosen=()) -> CompetencyPicker:

@@ -16,7 +16,7 @@ from cbl.assessment.blueprint import bp
 from cbl.assessment.goals.forms import (STATUS_LABELS, EvidenceForm, GoalCommentForm, GoalForm, ProgressForm,
                                        StatusForm)
 from cbl.assessment.models import GoalStatus, LearningGoal
-from cbl.competencies.queries import competency_choices
+from cbl.competencies.queries import class_competency_choices
 from cbl.errors import EditConflict, Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
@@ -46,9 +46,11 @@ def load_editable_goal(goal_id: int) -> LearningGoal:
     return goal
 
 
-def _goal_form(**kwargs) -> GoalForm:
+def _goal_form(classroom_id: int, keep_id: int | None = None, **kwargs) -> GoalForm:
+    """The goal form, offering the competencies of the class's frameworks (and the goal's own,
+    if it is no longer offered)."""
     form = GoalForm(**kwargs)
-    form.set_choices(competency_choices())
+    form.set_choices(class_competency_choices(classroom_id, keep_id))
     return form
 
 
@@ -68,7 +70,7 @@ def render_student_goals(classroom: Classroom, form: GoalForm | None = None, sta
     goals = services.student_goals(current_user, classroom.id)
     return render_template("assessment/goals/mine.html", classroom=classroom, goals=goals,
                            facts=services.progress_by_goal([g.id for g in goals]),
-                           form=form or _goal_form(formdata=None), status_labels=STATUS_LABELS), status
+                           form=form or _goal_form(classroom.id, formdata=None), status_labels=STATUS_LABELS), status
 
 
 @bp.get("/classes/<int:classroom_id>/goals")
@@ -89,7 +91,7 @@ def goal_create(classroom_id: int):
     classroom = load_classroom(classroom_id)
     if not services.can_set_goals(current_user, classroom):
         abort(403, _("Only the class's students set learning goals here."))
-    form = _goal_form()
+    form = _goal_form(classroom.id)
     if form.validate_on_submit():
         try:
             goal = services.create_goal(current_user, classroom, _fields(form))
@@ -139,7 +141,7 @@ def goal(goal_id: int):
 @login_required
 def goal_edit(goal_id: int):
     goal = load_editable_goal(goal_id)
-    form = _goal_form(obj=goal)
+    form = _goal_form(goal.classroom_id, goal.competency_id, obj=goal)
     if request.method == "GET":
         form.competency.data = goal.competency_id or 0
     conflict = None
