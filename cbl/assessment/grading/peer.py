@@ -10,7 +10,10 @@ in the language of whoever first needs it; the class's teachers edit it per chal
 version, and the evaluations keep theirs (as with every rubric)."""
 
 from contextlib import nullcontext
+from functools import cache
+from typing import TYPE_CHECKING
 
+from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -26,6 +29,9 @@ from cbl.permissions import can_manage_classroom, is_teacher_of
 from cbl.projects.models import Challenge
 from cbl.teams.models import ClassroomTeacher
 
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
+
 PEER_TITLE = _l("Contribution and collaboration")
 PEER_LEVELS = [(_l("Rarely"), 1.0), (_l("Sometimes"), 2.0), (_l("Usually"), 3.0), (_l("Always"), 4.0)]
 PEER_CRITERIA = [
@@ -35,6 +41,25 @@ PEER_CRITERIA = [
     _l("Helped the team when it was stuck"),
 ]
 MAX_QUESTIONS, MAX_LEVELS = 8, 6
+SHIPPED_TEXTS = [label for label, _points in PEER_LEVELS] + PEER_CRITERIA
+
+
+@cache
+def _shipped_in_every_language(languages: tuple[str, ...]) -> dict[str, "LazyString"]:
+    """Each shipped question and level name as written in any of ``languages`` → the text."""
+    found = {}
+    for language in languages:
+        with force_locale(language):
+            found.update({str(text): text for text in SHIPPED_TEXTS})
+    return found
+
+
+def shipped_words(text: str) -> str:
+    """``text`` in the reader's language when it is one of the default scale's questions or
+    level names as shipped (written in whichever language its teacher uses); the words a
+    teacher wrote themselves are shown as written. A Jinja filter of the grading pages."""
+    shipped = _shipped_in_every_language(tuple(current_app.config["LANGUAGES"])).get(text)
+    return str(shipped) if shipped is not None else text
 
 
 def default_scale_data(title: str | None = None) -> RubricData:

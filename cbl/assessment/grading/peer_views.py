@@ -14,6 +14,9 @@ from cbl.errors import Forbidden
 from cbl.permissions import can_manage_classroom, get_visible, visible_challenges
 from cbl.projects.models import Challenge
 
+# The default scale's words in each reader's language, wherever an assessment is shown.
+bp.add_app_template_filter(peer.shipped_words, "shipped_words")
+
 
 @bp.route("/challenges/<int:challenge_id>/peer-scale", methods=["GET", "POST"])
 @login_required
