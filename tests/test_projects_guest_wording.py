@@ -45,3 +45,11 @@ def test_outsiders_are_not_told_to_prepare_or_improve_a_phase(app, school, who):
 def test_the_team_is_still_invited_to_work_on_other_phases(app, school):
     assert "you can already prepare it" in _notice(app, school["maya"], school["project"], "act")
     assert "You can still improve it" in _notice(app, school["maya"], school["project"], "engage")
+
+
+def test_a_guests_archive_speaks_of_projects_not_classes_or_transcripts(app, school):
+    page = html.unescape(_client(app, school["partner"]).get("/archive").get_data(as_text=True))
+    assert "Projects shared with you that their class has archived" in page
+    assert "transcripts" not in page and "No archived class." not in page
+    teacher = html.unescape(_client(app, school["teacher"]).get("/archive").get_data(as_text=True))
+    assert "transcripts" in teacher and "No archived class." in teacher
