@@ -68,3 +68,10 @@ def test_audit_log_names_the_family_guests_comment_after_the_student(school):
     log = _page(school["teacher"].get("/audit", query_string={"action": "guest_commented"}))
     assert "comment by Maya Chen's family on Water · Rain Catchers" in log
     assert "comment by Rosa Quintero" not in log
+
+
+def test_an_invitation_without_a_message_has_no_gap_for_it(app, school):
+    mail = next(m for m in outbox() if m["To"] == "rosa@family.example")
+    body = mail.get_content()
+    assert "\n\n\n" not in body
+    assert "- Water (Rain Catchers)\n\nOpen this link to accept" in body
