@@ -11,7 +11,8 @@ from cbl.projects.models import Phase
 from tests import factories
 
 INVESTIGATE_EN = "What did you learn that changed your thinking? Which question was hardest to answer, and why?"
-INVESTIGATE_ES = "¿Qué aprendiste que cambió tu forma de pensar? ¿Qué pregunta fue la más difícil de responder y por qué?"
+INVESTIGATE_ES = ("¿Qué aprendiste que cambió tu forma de pensar? ¿Qué pregunta fue la más difícil de responder "
+                  "y por qué?")
 
 
 def _client(app, user):
