@@ -28,10 +28,14 @@ from cbl.portfolio.models import Entry, EntryKind, Visibility
 from cbl.projects import phases, services
 from cbl.projects.defaults import REFLECTION_PROMPTS
 from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
+from cbl.school import save_settings
 from cbl.teams import services as teams
 
 DEMO_PASSWORD = "cbl-demo-2026"
 
+# What the admin fills in on "School settings": mail to families and partners names the school
+# and comes from its office, as a real school's would (issue 10, item 9).
+SCHOOL = ("Riverside Middle School", "Riverside Middle School", "office@riverside.example")
 ADMIN = ("admin@riverside.example", "Sam Okafor")
 TEACHER = ("rivera@riverside.example", "Ana Rivera")
 PARTNER = ("jordan.kim@cityutility.example", "Jordan Kim")
@@ -69,6 +73,7 @@ def seed_demo() -> bool:
 
 
 def _seed() -> None:
+    save_settings(*SCHOOL)
     create_user(*ADMIN, DEMO_PASSWORD, Role.ADMIN)
     teacher = create_user(*TEACHER, DEMO_PASSWORD, Role.TEACHER)
     partner = create_user(*PARTNER, DEMO_PASSWORD, Role.PARTNER)

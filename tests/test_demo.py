@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from cbl.accounts.models import Role, User
 from cbl.demo import DEMO_PASSWORD, PARTNER, TEACHER, TEAMS, seed_demo
 from cbl.extensions import db
+from cbl.mail import outbox
 from cbl.projects.models import Phase, PhaseRequest, Project, RequestStatus
 
 
@@ -43,7 +44,7 @@ def test_every_demo_account_signs_in_and_sees_its_home(client):
 
 def test_demo_pages_render_for_their_people(client):
     seed_demo()
-    project = db.session.scalar(select(Project).join(Project.team).where(Project.team.has(name="Rain Catchers")))
+    project = db.session.scalar(select(Project).where(Project.team.has(name="Rain Catchers")))
     classroom_id = project.team.classroom_id
     client.post("/login", data={"email": TEACHER[0], "password": DEMO_PASSWORD})
     for url in (f"/classes/{classroom_id}/board", f"/classes/{classroom_id}", "/home",
@@ -54,3 +55,18 @@ def test_demo_pages_render_for_their_people(client):
     for url in ("/home", f"/classes/{classroom_id}", *(f"/projects/{project.id}?phase={p.value}" for p in Phase)):
         assert client.get(url).status_code == 200, url
     assert db.session.scalar(select(User).where(User.role == Role.ADMIN)) is not None
+
+
+def test_demo_school_mails_guests_in_its_own_name(app, client):
+    """A newcomer who invites a family in the demo sees the mail a parent would trust: it names
+    the school and comes from the school's office, not from "CBL Tracker <no-reply@localhost>"."""
+    app.config["MAIL_BACKEND"] = "memory"
+    seed_demo()
+    client.post("/login", data={"email": "maya@riverside.example", "password": DEMO_PASSWORD})
+    project = db.session.scalar(select(Project).where(Project.team.has(name="Rain Catchers")))
+    response = client.post(f"/projects/{project.id}/invite", query_string={"kind": "family"},
+                           data={"email": "chen.family@example.com", "projects": [project.id]})
+    assert response.status_code == 302
+    mail = outbox()[-1]
+    assert mail["From"] == "Riverside Middle School <office@riverside.example>"
+    assert "Riverside Middle School" in mail["Subject"] and "Riverside Middle School" in mail.get_content()

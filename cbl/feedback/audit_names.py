@@ -13,7 +13,7 @@ from cbl.extensions import db
 from cbl.feedback.comments import visible_comments
 from cbl.feedback.models import Comment, Invitation
 from cbl.notifications import site_path
-from cbl.permissions import can_manage_classroom, visible_classrooms, visible_entries, visible_projects
+from cbl.permissions import can_manage_classroom, guest_label, visible_classrooms, visible_entries, visible_projects
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
 from cbl.teams.models import Classroom
@@ -60,7 +60,7 @@ def _comments(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None]]
     comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids)).options(
         joinedload(Comment.author), joinedload(Comment.project).joinedload(Project.team),
         joinedload(Comment.project).joinedload(Project.challenge)))
-    return {c.id: (_("comment by %(person)s on %(project)s", person=c.author.display_name if c.author else "?",
+    return {c.id: (_("comment by %(person)s on %(project)s", person=guest_label(c.author) if c.author else "?",
                      project=_project_name(c.project)),
                    site_path("feedback.project_feedback", project_id=c.project_id,
                              _anchor=f"comment-{c.parent_id or c.id}") if c.id in readable else None)

@@ -1,6 +1,7 @@
 """Inviting community partners to a team's projects, and accepting the invitation."""
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -143,6 +144,7 @@ def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
         body = _("%(intro)s\n\n%(projects)s\n\n%(message)s\n\nOpen this link to accept (it works once, until "
                  "%(until)s):\n%(link)s\n", intro=intro, projects=titles, message=invitation.message,
                  until=invitation.expires_at.strftime("%Y-%m-%d"), link=link)
+        body = re.sub(r"\n{3,}", "\n\n", body)  # no personal message: no gap where it would be
         body += "\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio. Not expecting "
                                "this? Ask %(teachers)s or the school before you open the link.", school=where,
                                teachers=teachers) + "\n"

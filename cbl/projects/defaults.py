@@ -1,7 +1,8 @@
 """Defaults offered to teachers, adapted from the Challenge Based Learning Guide
 (Nichols, Cator and Torres, Digital Promise, 2016, CC BY)."""
 
-from flask_babel import lazy_gettext as _l
+from flask import current_app
+from flask_babel import force_locale, lazy_gettext as _l
 
 from cbl.projects.models import ElementKey, Phase
 
@@ -10,6 +11,23 @@ REFLECTION_PROMPTS = {
     Phase.INVESTIGATE: _l("What did you learn that changed your thinking? Which question was hardest to answer, and why?"),
     Phase.ACT: _l("What happened when you tried your solution? What would you do differently next time?"),
 }
+
+
+
+def shown_prompt(phase: Phase, stored: str) -> str:
+    """A challenge's reflection prompt as its reader reads it: the default, left unchanged in
+    whichever of the site's languages the challenge was written, in the reader's language
+    (a Spanish-speaking family no longer reads the English default); a teacher's own words as
+    written."""
+    text = (stored or "").strip()
+    if text:
+        for language in current_app.config.get("LANGUAGES", ()):
+            with force_locale(language):
+                matches = str(REFLECTION_PROMPTS[phase]) == text
+            if matches:
+                return str(REFLECTION_PROMPTS[phase])
+    return stored
+
 
 PHASE_LABELS = {
     Phase.ENGAGE: _l("Engage"),

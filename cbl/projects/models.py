@@ -118,7 +118,10 @@ class Challenge(Versioned, db.Model):
     projects: Mapped[list["Project"]] = relationship(back_populates="challenge", cascade="all, delete-orphan")
 
     def prompt_for(self, phase: Phase) -> str:
-        return getattr(self, f"prompt_{phase.value}")
+        """The reflection prompt of ``phase``; an unchanged default reads in the reader's language."""
+        from cbl.projects.defaults import shown_prompt  # defaults imports this module
+
+        return shown_prompt(phase, getattr(self, f"prompt_{phase.value}"))
 
 
 class Project(db.Model):
