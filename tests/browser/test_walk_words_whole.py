@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'")
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from cbl.demo import TEACHER  # noqa: E402
+from cbl.demo import ADMIN, TEACHER  # noqa: E402
 from tests.browser.checks import horizontal_overflow  # noqa: E402
 from tests.browser.test_journeys import CLASS_NAME, DEMO_PASSWORD, sign_in  # noqa: E402
 
@@ -62,3 +62,18 @@ def test_roster_names_and_long_buttons_fit_a_phone_in_spanish(pages):
     page.get_by_role("link", name="Elegir o editar las preguntas para colaboradores").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Preguntas para colaboradores")
     assert horizontal_overflow(page) is None, horizontal_overflow(page)
+
+
+def test_people_fit_a_phone_in_spanish(pages):
+    page = pages.new(phone=True, locale="es-ES")
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(ADMIN[0])
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("link", name="Personas", exact=True).click()
+    role = page.get_by_role("cell", name="Administración", exact=True)
+    assert role.evaluate(LINES) == 1, "a role breaks inside its word"
+    deactivate = page.get_by_role("button", name=re.compile("^Desactivar")).first
+    box = deactivate.bounding_box()
+    assert box["x"] + box["width"] <= page.viewport_size["width"], "the Deactivate buttons are off the screen"
+    assert horizontal_overflow(page) is None
