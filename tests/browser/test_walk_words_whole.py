@@ -77,3 +77,21 @@ def test_people_fit_a_phone_in_spanish(pages):
     box = deactivate.bounding_box()
     assert box["x"] + box["width"] <= page.viewport_size["width"], "the Deactivate buttons are off the screen"
     assert horizontal_overflow(page) is None
+
+
+def test_transcript_fits_a_phone_in_spanish(pages):
+    page = pages.new(phone=True, locale="es-ES")
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(TEACHER[0])
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.goto("/classes")
+    page.get_by_role("link", name=CLASS_NAME, exact=True).first.click()
+    page.get_by_role("link", name="Tablero de la clase").click()
+    page.get_by_role("link", name="Mapa de calor de competencias").click()
+    page.get_by_role("link", name="Maya Chen").click()
+    page.get_by_role("link", name="Expediente de competencias para imprimir").click()
+    competency = page.get_by_role("rowheader", name="COL Colaboración")
+    assert competency.evaluate(LINES) == 1, "a competency's name breaks inside its words"
+    expect(page.locator("td").filter(has_text="Media ponderada decreciente").first).to_be_visible()
+    assert horizontal_overflow(page) is None
