@@ -32,3 +32,12 @@ def test_archived_team_and_challenge_are_named_with_a_link_to_their_class(client
     assert f'<a href="{class_page}">{team}</a>' in page
     assert f'<a href="{class_page}">{challenge}</a>' in page
     assert "#" + str(school["otters"].id) not in page.split("<tbody>")[1]
+
+
+def test_a_deleted_team_is_told_in_the_readers_language(client, school):
+    herons_id = factories.make_team(school["classroom"], factories.make_user(name="Cam Lee"), name="Herons").id
+    school["teacher"].locale = "es"
+    Auth(client).as_user(school["teacher"])
+    assert client.post(f"/teams/{herons_id}/delete").status_code == 302
+    page = client.get("/audit").get_data(as_text=True)
+    assert f"un equipo #{herons_id}" in page and "Herons" in page  # the details keep its name
