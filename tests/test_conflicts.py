@@ -200,7 +200,10 @@ def test_a_goal_saved_from_two_devices_keeps_the_first_save(client, auth, team):
     response = client.post(url, data={**data, "title": "Lead one meeting"})  # the Chromebook, opened before
     assert response.status_code == 409
     page = html.unescape(response.get_data(as_text=True))
-    assert "Last saved by Maya Chen" in page and "Speak up twice a meeting" in page and "Lead one meeting" in page
+    assert "Speak up twice a meeting" in page and "Lead one meeting" in page
+    # Her own other save: not "someone else" (a student would think her goal was tampered with).
+    assert "You saved this in another tab or window" in page and "Saved by you" in page
+    assert "Someone else" not in page
     db.session.expire_all()
     from cbl.assessment.models import LearningGoal
 

@@ -230,9 +230,11 @@ def test_an_empty_class_can_be_deleted(client, school):
 
 
 def test_delete_buttons_ask_to_confirm(client, school):
+    # Only what holds no student work offers Delete (tests/test_walk_delete_buttons.py).
+    bridges = factories.make_challenge(school["classroom"], title="Bridges")
     page = _text(_as(client, school["teacher"]).get(f"/classes/{school['classroom'].id}"))
-    assert f'action="/challenges/{school["water"].id}/delete" class="inline" data-confirm=' in page
-    assert f'action="/teams/{school["otters"].id}/delete" class="inline" data-confirm=' in page
+    assert f'action="/challenges/{bridges.id}/delete" class="inline" data-confirm=' in page
+    assert f'action="/teams/{school["herons"].id}/delete" class="inline" data-confirm=' in page
 
 
 # --- duplicate names -----------------------------------------------------------------------------

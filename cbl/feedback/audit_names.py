@@ -13,10 +13,11 @@ from cbl.extensions import db
 from cbl.feedback.comments import visible_comments
 from cbl.feedback.models import Comment, Invitation
 from cbl.notifications import site_path
-from cbl.permissions import can_manage_classroom, guest_label, visible_classrooms, visible_entries, visible_projects
+from cbl.permissions import (can_manage_classroom, guest_label, visible_challenges, visible_classrooms, visible_entries,
+                             visible_projects, visible_teams)
 from cbl.portfolio.models import Entry
-from cbl.projects.models import Project
-from cbl.teams.models import Classroom
+from cbl.projects.models import Challenge, Project
+from cbl.teams.models import Classroom, Team
 
 
 def _project_name(project: Project) -> str:
@@ -43,6 +44,22 @@ def _classrooms(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None
     classrooms = db.session.scalars(visible_classrooms(reader).where(Classroom.id.in_(ids)))
     return {c.id: (_("class %(name)s", name=c.name), site_path("teams.classroom", classroom_id=c.id))
             for c in classrooms}
+
+
+# Teams and challenges (archived, restored or deleted: cbl/projects/lifecycle.py) are listed
+# on their class's page, archived ones included; a deleted one keeps its name in the details.
+@audit.object_namer("team")
+def _teams(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    teams = db.session.scalars(visible_teams(reader).where(Team.id.in_(ids)))
+    return {t.id: (_("team %(name)s", name=t.name), site_path("teams.classroom", classroom_id=t.classroom_id))
+            for t in teams}
+
+
+@audit.object_namer("challenge")
+def _challenges(reader: User, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    challenges = db.session.scalars(visible_challenges(reader).where(Challenge.id.in_(ids)))
+    return {c.id: (_("challenge “%(title)s”", title=c.title), site_path("teams.classroom", classroom_id=c.classroom_id))
+            for c in challenges}
 
 
 @audit.object_namer("user")

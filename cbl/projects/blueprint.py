@@ -30,9 +30,12 @@ def load_editable_project(project_id: int) -> Project:
 def _template_globals(state) -> None:
     """Phase names, colours and element labels are used on every screen."""
     from cbl.projects.defaults import ELEMENT_HELP, ELEMENT_LABELS, PHASE_LABELS, PHASE_PURPOSE, PRIORITY_LABELS
+    from cbl.projects.lifecycle import has_student_work
     from cbl.projects.models import ElementKey, Phase
 
     state.app.jinja_env.globals.update(
         phases=list(Phase), phase_labels=PHASE_LABELS, phase_purpose=PHASE_PURPOSE,
         element_labels=ELEMENT_LABELS, element_help=ELEMENT_HELP, element_keys=list(ElementKey), ElementKey=ElementKey,
-        priority_labels=PRIORITY_LABELS)
+        priority_labels=PRIORITY_LABELS,
+        # A Delete button only where deleting can succeed (no student work yet).
+        holds_student_work=has_student_work)

@@ -46,9 +46,10 @@ def home():
     classrooms = db.session.scalars(in_use).all()
     # Guests' comments to approve have their own section, with the buttons to do it.
     waiting = inbox_for(current_user, without=("comment_waiting",)) if role is Role.TEACHER else []
+    name_requests = names.name_requests_among(renamable_people(current_user))
     return render_template("projects/home_teacher.html", classrooms=classrooms, inbox=waiting,
-                           decision_form=DecisionForm(),
-                           name_requests=names.name_requests_among(renamable_people(current_user)),
+                           decision_form=DecisionForm(), name_requests=name_requests,
+                           name_request_classes=names.classes_of(name_requests, current_user),
                            **(hooks.teacher_home_context(user=current_user) if role is Role.TEACHER else {}))
 
 

@@ -13,6 +13,7 @@ from cbl.accounts.models import User
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify, site_path
+from cbl.permissions import visible_classrooms
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment
 
 
@@ -29,6 +30,22 @@ def name_requests_among(people) -> list[User]:
     name waits for approval."""
     return list(db.session.scalars(people.where(User.requested_name.is_not(None))
                                    .order_by(User.display_name, User.id)))
+
+
+def classes_of(students: list[User], viewer: User) -> dict[int, list[str]]:
+    """For each student, the names of their classes that ``viewer`` may read (for an admin
+    every class), so that a name request on the home page says whose student it is."""
+    if not students:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.user_id, Classroom.name).join(Classroom, Classroom.id == Enrolment.classroom_id)
+        .where(Enrolment.user_id.in_([student.id for student in students]),
+               Classroom.id.in_(visible_classrooms(viewer).with_only_columns(Classroom.id)))
+        .order_by(Classroom.name, Classroom.id))
+    classes: dict[int, list[str]] = {}
+    for user_id, name in rows:
+        classes.setdefault(user_id, []).append(name)
+    return classes
 
 
 def _classroom_of(student: User, acting: User) -> int | None:
