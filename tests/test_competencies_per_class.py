@@ -194,7 +194,7 @@ def test_the_migration_gives_every_class_the_default_and_the_frameworks_its_work
     app = make_app(fresh_database)
     with app.app_context():
         # The revision before this one: the factories below write through today's models, so this
-        # test holds while the frameworks revision is the newest that changes their tables.
+        # test holds while the frameworks revision is the newest (it is kept last in the chain).
         from alembic.script import ScriptDirectory
         scripts = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         upgrade(revision=scripts.get_revision("a7c3e1f05b12").down_revision)

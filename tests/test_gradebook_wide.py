@@ -63,17 +63,19 @@ def _wide(app, school, query=""):
         f"/classes/{school['classroom'].id}/gradebook-students.csv{query}"))
 
 
-def test_one_row_per_student_with_email_mastery_level_and_assessments(app, school):
+def test_one_row_per_student_with_school_id_email_mastery_level_and_assessments(app, school):
+    school["ana"].school_id = "RMS-0412"
+    db.session.commit()
     rows = _wide(app, school)
-    assert rows[0] == ["Student", "Email", "COL.1 Shares the work: mastery", "COL.1 Shares the work: level",
+    assert rows[0] == ["Student", "School id", "Email", "COL.1 Shares the work: mastery", "COL.1 Shares the work: level",
                        "COM.1 Explains clearly: mastery", "COM.1 Explains clearly: level",
                        "Water (team)", "Food (individual)"]
     by_name = {row[0]: row for row in rows[1:]}
     assert len(rows) == 3
     # Ana: COL.1 most recent is her individual 4 (Oct); COM.1 the team's 3. Water: (2 + 3) / 2.
-    assert by_name["Ana Lopez"] == ["Ana Lopez", "ana@school.example", "4", "Advanced", "3", "Proficient", "2.5", "4"]
+    assert by_name["Ana Lopez"] == ["Ana Lopez", "RMS-0412", "ana@school.example", "4", "Advanced", "3", "Proficient", "2.5", "4"]
     # Ben: the team's levels only (his self-assessment does not count); no individual assessment.
-    assert by_name["Ben Okafor"] == ["Ben Okafor", "ben@school.example", "2", "Developing", "3", "Proficient",
+    assert by_name["Ben Okafor"] == ["Ben Okafor", "", "ben@school.example", "2", "Developing", "3", "Proficient",
                                      "2.5", ""]
 
 
@@ -83,7 +85,7 @@ def test_self_peer_and_partner_only_when_asked(app, school):
     ben = next(row for row in rows[1:] if row[0] == "Ben Okafor")
     assert ben[rows[0].index("Water · self (individual)")] == "4"
     # Counted for mastery too, but never above the teacher's highest level (2 for COL.1, 3 for COM.1).
-    assert ben[2:6] == ["2", "Developing", "3", "Proficient"]
+    assert ben[3:7] == ["2", "Developing", "3", "Proficient"]
 
 
 def test_cells_typed_by_people_are_defused(app, school):

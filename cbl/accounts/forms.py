@@ -49,6 +49,8 @@ class CreateUserForm(OnceForm):
                                                       ("partner", _l("Community partner")), ("admin", _l("Administrator"))]))
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), password_length, Length(max=200)],
                              description=_l("Share it privately; they can change it under “My account”."))
+    school_id = StringField(_l("School id (optional)"), validators=[Length(max=64)],
+                            description=_l("The school's own number for a student, as in your student information system."))
 
 
 class ActiveForm(Form):

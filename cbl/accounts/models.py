@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     # Stored lower-cased: emails are unique case-insensitively.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    # The school's own number for a student (its SIS id): gradebooks carry it, rosters match on it.
+    school_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # A student's new name waits here until a teacher of theirs (or an admin) approves it;
     # only the student and the approvers ever see it.
     requested_name: Mapped[str | None] = mapped_column(String(120))

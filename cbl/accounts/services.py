@@ -29,9 +29,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_user(email: str, display_name: str, password: str, role: Role, locale: str | None = None) -> User:
-    """Create an account. Raises ValidationFailed when the email is taken."""
-    user = User(email=normalise_email(email), display_name=display_name.strip(), role=role, locale=locale)
+def create_user(email: str, display_name: str, password: str, role: Role, locale: str | None = None,
+                school_id: str | None = None) -> User:
+    """Create an account. Raises ValidationFailed when the email or the school id is taken."""
+    school_id = (school_id or "").strip() or None
+    if school_id is not None and school_id_taken(school_id):
+        raise ValidationFailed(_("Another account already has this school id."), field="school_id")
+    user = User(email=normalise_email(email), display_name=display_name.strip(), role=role, locale=locale,
+                school_id=school_id)
     user.set_password(password)
     db.session.add(user)
     try:
@@ -41,6 +46,14 @@ def create_user(email: str, display_name: str, password: str, role: Role, locale
         raise ValidationFailed(_("An account with this email already exists."), field="email") from None
     db.session.commit()
     return user
+
+
+def school_id_taken(school_id: str, exclude_id: int | None = None) -> bool:
+    """Whether another account holds this school id (ids are unique in the installation)."""
+    stmt = select(User.id).where(User.school_id == school_id)
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def record_sign_in(user: User) -> None:

@@ -160,9 +160,9 @@ def create_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(form.email.data, form.display_name.data, form.password.data,
-                                        Role(form.role.data))
+                                        Role(form.role.data), school_id=form.school_id.data)
         except ValidationFailed as err:
-            form.email.errors = [str(err)]
+            getattr(form, err.field or "email").errors = [str(err)]
         else:
             flash(_("Account created for %(name)s.", name=user.display_name), "success")
             return redirect(url_for("admin.users"))

@@ -71,3 +71,5 @@ class StudentNameForm(Form):
     """A teacher or admin sets a student's name (names are the school's)."""
 
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    school_id = StringField(_l("School id (optional)"), validators=[Length(max=64)],
+                            description=_l("The school's own number for a student, as in your student information system."))

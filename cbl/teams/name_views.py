@@ -61,8 +61,12 @@ def edit_name(user_id: int):
     student = _student(user_id)
     form = StudentNameForm(obj=student)
     if form.validate_on_submit():
-        names.set_student_name(student, form.display_name.data, current_user)
-        flash(_("The student's name is now %(name)s.", name=student.display_name), "success")
-        return redirect(_back())
+        try:
+            names.set_student_name(student, form.display_name.data, current_user, school_id=form.school_id.data)
+        except ValidationFailed as err:
+            form.school_id.errors = [str(err)]
+        else:
+            flash(_("The student's name is now %(name)s.", name=student.display_name), "success")
+            return redirect(_back())
     return render_template("teams/name_form.html", form=form, student=student, next_url=_back()), \
         400 if request.method == "POST" else 200

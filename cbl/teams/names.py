@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cbl import audit
 from cbl.accounts.models import User
+from cbl.accounts.services import school_id_taken
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify, site_path
@@ -74,9 +75,15 @@ def decide_name(student: User, approve: bool, acting: User) -> None:
     db.session.commit()
 
 
-def set_student_name(student: User, name: str, acting: User) -> None:
-    """A teacher or admin sets the student's name; a pending request is settled by it. The
+def set_student_name(student: User, name: str, acting: User, school_id: str | None = None) -> None:
+    """A teacher or admin sets the student's name (a pending request is settled by it) and, when
+    given, their school id. Raises ValidationFailed if another account has that school id. The
     caller has checked that ``acting`` may rename the student."""
+    if school_id is not None:
+        school_id = school_id.strip() or None
+        if school_id is not None and school_id_taken(school_id, exclude_id=student.id):
+            raise ValidationFailed(_("Another account already has this school id."), field="school_id")
+        student.school_id = school_id
     name = name.strip()
     old = student.display_name
     student.display_name = name

@@ -1,7 +1,7 @@
 """The class gradebook a school's office can use (issue 10, point 16): one row per student.
 
-Columns: the student's name and email (the account's only school-wide identifier: the user
-model has no separate school id), then for each competency the class assesses its current
+Columns: the student's name, school id (the school's own number, empty where none was given)
+and email, then for each competency the class assesses its current
 mastery (a number on the class's scale) and the name of the level it reached, then one column
 per released assessment: per challenge, the team assessment and the individual one, each the
 mean of its levels on the class's scale. Only the teachers' voices count, unless the export
@@ -88,7 +88,7 @@ def gradebook_wide_rows(viewer: User, classroom: Classroom, *, other_voices: boo
             .where(Team.classroom_id == classroom.id)):
         members.setdefault(team_id, []).append(user_id)
     columns = _assessment_columns(viewer, classroom.id, mastery.scale, other_voices, members)
-    header = [_("Student"), _("Email")]
+    header = [_("Student"), _("School id"), _("Email")]
     for competency in mastery.competencies:
         name = f"{competency.code} {competency.name}"
         header += [_("%(competency)s: mastery", competency=name), _("%(competency)s: level", competency=name)]
@@ -96,7 +96,7 @@ def gradebook_wide_rows(viewer: User, classroom: Classroom, *, other_voices: boo
     rows = [header]
     levels = mastery.scale.levels
     for student in mastery.students:
-        row: list = [student.display_name, student.email]
+        row: list = [student.display_name, student.school_id or "", student.email]
         for competency in mastery.competencies:
             result = mastery.result(student.id, competency.id)
             value = round(result.value, 2) if result else None

@@ -1,7 +1,7 @@
 """competency frameworks per class, and retired competencies
 
 Revision ID: a7c3e1f05b12
-Revises: 0c3dff4204d3
+Revises: 5e2b9c7d1f30
 Create Date: 2026-12-04
 
 Every class present gets the default framework (the one with the default CASE identifier,
@@ -16,7 +16,7 @@ import cbl.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e1f05b12'
-down_revision = '0c3dff4204d3'
+down_revision = '5e2b9c7d1f30'
 branch_labels = None
 depends_on = None
 
