@@ -70,3 +70,12 @@ def test_demo_school_mails_guests_in_its_own_name(app, client):
     mail = outbox()[-1]
     assert mail["From"] == "Riverside Middle School <office@riverside.example>"
     assert "Riverside Middle School" in mail["Subject"] and "Riverside Middle School" in mail.get_content()
+
+
+def test_a_guest_sign_in_link_names_the_school_too(app, client):
+    """The sign-in link a guest asks for is signed by the school, like the invitation."""
+    app.config["MAIL_BACKEND"] = "memory"
+    seed_demo()
+    assert client.post("/login/link", data={"email": PARTNER[0]}).status_code in (200, 302)
+    mail = outbox()[-1]
+    assert mail["To"] == PARTNER[0] and "Sent for Riverside Middle School" in mail.get_content()

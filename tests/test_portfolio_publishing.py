@@ -158,3 +158,12 @@ def test_an_over_long_note_or_comment_is_refused_at_its_field_and_kept_whole(cli
     response = client.post(f"/projects/{project.id}/publication/decide", data={"decision": "return", "comment": comment})
     assert response.status_code == 400 and comment in response.get_data(as_text=True)
     assert db.session.scalar(select(Publication)).status is PublicationStatus.REQUESTED
+
+
+def test_the_preview_of_a_published_story_says_what_the_public_sees_now(app, auth, story):
+    project, maya, _, teacher = story
+    _publish(app, auth, project, maya, teacher)
+    client = app.test_client()
+    type(auth)(client).as_user(teacher)
+    page = html.unescape(client.get(f"/projects/{project.id}/publication").get_data(as_text=True))
+    assert "exactly as the public sees it now" in page and "once it is published" not in page

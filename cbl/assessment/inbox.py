@@ -61,7 +61,7 @@ def new_voices(user: User) -> list[InboxItem]:
             kind="new_voices",
             text=ngettext("%(team)s: %(num)d new self or peer assessment", "%(team)s: %(num)d new self or peer "
                           "assessments", len(voices), team=project.team.name),
-            url=site_path("assessment.grade_project", project_id=project.id), action=_("read them beside the rubric"),
+            url=site_path("assessment.grade_project", project_id=project.id), action=_("read them, then release the team's assessment"),
             classroom=project.team.classroom.name, challenge=project.challenge.title,
             since=max(voice.released_at or voice.updated_at for voice in voices)))
     return items
