@@ -53,3 +53,11 @@ def test_a_guests_archive_speaks_of_projects_not_classes_or_transcripts(app, sch
     assert "transcripts" not in page and "No archived class." not in page
     teacher = html.unescape(_client(app, school["teacher"]).get("/archive").get_data(as_text=True))
     assert "transcripts" in teacher and "No archived class." in teacher
+
+
+def test_a_guest_reads_the_work_not_the_students_instructions(app, school):
+    """The brainstorm instructions are for the team; a guest sees the questions themselves."""
+    for phase, instruction in (("engage", "Ask many questions that connect the big idea"),
+                               ("investigate", "Brainstorm everything you need to learn")):
+        assert instruction not in _notice(app, school["partner"], school["project"], phase)
+        assert instruction in _notice(app, school["maya"], school["project"], phase)
