@@ -14,20 +14,21 @@ from tests import factories
 from tests.purging import purge_later
 
 
-def _docx() -> bytes:
+def _zip(members: dict[str, str]) -> bytes:
+    """A zip with fixed timestamps, so two calls give the same bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        for name, text in members.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 9, 1, 8, 0, 0)), text)
     return buffer.getvalue()
+
+
+def _docx() -> bytes:
+    return _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<document/>"})
 
 
 def _odt() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office/>")
-    return buffer.getvalue()
+    return _zip({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office/>"})
 
 
 @pytest.mark.parametrize("data, name, extension", [
