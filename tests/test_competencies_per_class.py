@@ -193,14 +193,21 @@ def test_the_migration_gives_every_class_the_default_and_the_frameworks_its_work
 
     app = make_app(fresh_database)
     with app.app_context():
-        # The revision before this one: the factories below write through today's models, so this
-        # test holds while the frameworks revision is the newest (it is kept last in the chain).
+        # The revision before this one; its rows are written through the tables as they were then.
         from alembic.script import ScriptDirectory
+
+        from tests.migration_rows import insert_row
         scripts = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         upgrade(revision=scripts.get_revision("a7c3e1f05b12").down_revision)
-        teacher, maya = factories.make_user("teacher"), factories.make_user("student")
-        tagged, untouched = factories.make_classroom(teacher), factories.make_classroom(teacher)
-        entry = factories.make_entry(factories.make_project(factories.make_team(tagged, maya)), maya)
+        connection = db.session.connection()
+        teacher = insert_row(connection, "user", role="teacher", email="t@example.org")
+        maya = insert_row(connection, "user", role="student", email="m@example.org")
+        tagged, untouched = (insert_row(connection, "classroom", join_code=f"CODE{n}") for n in (1, 2))
+        challenge = insert_row(connection, "challenge", classroom_id=tagged, created_by_id=teacher)
+        team = insert_row(connection, "team", classroom_id=tagged)
+        project = insert_row(connection, "project", team_id=team, challenge_id=challenge, phase="engage")
+        entry = insert_row(connection, "entry", project_id=project, author_id=maya, kind="text", visibility="team",
+                           phase="engage")
         db.session.execute(text("INSERT INTO competency_framework (title, description, created_at) "
                                 "VALUES ('Local skills', '', CURRENT_TIMESTAMP)"))
         local = db.session.execute(text("SELECT id FROM competency_framework WHERE title = 'Local skills'")).scalar()
@@ -208,10 +215,10 @@ def test_the_migration_gives_every_class_the_default_and_the_frameworks_its_work
                                 "VALUES (:f, 'L1', 'Local one', '', 0)"), {"f": local})
         skill = db.session.execute(text("SELECT id FROM competency WHERE code = 'L1'")).scalar()
         db.session.execute(text("INSERT INTO entry_competency (entry_id, competency_id) VALUES (:e, :c)"),
-                           {"e": entry.id, "c": skill})
+                           {"e": entry, "c": skill})
         db.session.commit()
         default = db.session.execute(text("SELECT MIN(id) FROM competency_framework")).scalar()
-        ids = (tagged.id, untouched.id)
+        ids = (tagged, untouched)
         db.session.remove()
         upgrade()
         rows = set(db.session.execute(select(classroom_framework.c.classroom_id, classroom_framework.c.framework_id)))

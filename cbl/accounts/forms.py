@@ -15,7 +15,8 @@ def password_length(form, field) -> None:
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # An email, or the username a school gave a student without one.
+    email = StringField(_l("Email or username"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,7 +14,10 @@ from cbl.extensions import db
 
 
 class Role(enum.StrEnum):
+    # The district admin: runs the installation and every school in it.
     ADMIN = "admin"
+    # Runs the schools they are a member of (cbl.schools.models.SchoolMember).
+    SCHOOL_ADMIN = "school_admin"
     TEACHER = "teacher"
     STUDENT = "student"
     PARTNER = "partner"
@@ -26,8 +29,13 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased: emails are unique case-insensitively.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored lower-cased: emails are unique case-insensitively. Students a school rostered
+    # without a mailbox have none and sign in with their username.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Chosen by the school (lower-cased, unique): how students without email sign in.
+    username: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The school information system's id of the person (OneRoster ``sourcedId``).
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(120))
     # The school's own number for a student (its SIS id): gradebooks carry it, rosters match on it.
     school_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
@@ -35,6 +43,9 @@ class User(UserMixin, db.Model):
     # only the student and the approvers ever see it.
     requested_name: Mapped[str | None] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Set by a teacher's or admin's reset to a one-time password: the next sign-in must
+    # choose a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     role: Mapped[Role] = mapped_column(str_enum(Role, 16))
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
@@ -74,6 +85,10 @@ class User(UserMixin, db.Model):
         return self.role is Role.ADMIN
 
     @property
+    def is_school_admin(self) -> bool:
+        return self.role is Role.SCHOOL_ADMIN
+
+    @property
     def is_teacher(self) -> bool:
         return self.role is Role.TEACHER
 
@@ -92,4 +107,15 @@ def normalise_email(email: str) -> str:
 
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def get_user_by_sign_in_name(name: str) -> User | None:
+    """The account whose email or username is ``name`` (a name with an @ is an email)."""
+    if "@" in name:
+        return get_user_by_email(name)
+    return db.session.scalar(db.select(User).where(User.username == normalise_username(name)))
 

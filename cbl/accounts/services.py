@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 
 from cbl import audit
-from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
+from cbl.accounts.models import Role, User, get_user_by_email, get_user_by_sign_in_name, normalise_email
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
@@ -16,9 +16,10 @@ from cbl.extensions import db
 _DUMMY = User(password_hash="")
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active account matching ``email`` and ``password``, or None for any failure."""
-    user = get_user_by_email(email)
+def authenticate(name: str, password: str) -> User | None:
+    """The active account whose email or username is ``name`` and whose password is
+    ``password``, or None for any failure."""
+    user = get_user_by_sign_in_name(name)
     if user is None:
         if not _DUMMY.password_hash:
             _DUMMY.set_password("not a real password")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.extensions import db
+from cbl.schools.models import School, Term  # noqa: F401  (classes belong to a school and a term)
 from cbl.versioning import Versioned
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ class Classroom(Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     term: Mapped[str] = mapped_column(String(60), default="")
+    # The school the class belongs to, and its term (cbl.schools); a roster's classes carry
+    # their information system's sourcedId.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"), index=True)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
     joining_open: Mapped[bool] = mapped_column(default=True)
     # Class settings.
@@ -41,6 +47,9 @@ class Classroom(Versioned, db.Model):
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    school: Mapped["School | None"] = relationship()
+    # The label ``term`` above is what the teacher typed; a rostered class also has this.
+    academic_term: Mapped["Term | None"] = relationship()
     teacher_links: Mapped[list["ClassroomTeacher"]] = relationship(
         back_populates="classroom", cascade="all, delete-orphan"
     )
@@ -61,6 +70,8 @@ class ClassroomTeacher(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # The roster's enrollment sourcedId when a roster import made the link.
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     classroom: Mapped[Classroom] = relationship(back_populates="teacher_links")
     user: Mapped["User"] = relationship()
@@ -75,6 +86,8 @@ class Enrolment(db.Model):
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classroom.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The roster's enrollment sourcedId when a roster import made the enrolment.
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     classroom: Mapped[Classroom] = relationship(back_populates="enrolments")
     user: Mapped["User"] = relationship()
