@@ -1,0 +1,138 @@
+"""Work done outside the request: mail, the daily digest, purges (and later roster imports and
+exports), run by Huey's worker, ``flask --app cbl worker``.
+
+Why Huey: it keeps its queue in a SQLite file (``instance/jobs.sqlite``) with nothing else to
+install, which suits a school's single server, and in Redis (``JOBS_URL=redis://…``) when
+several servers share the work. RQ and Celery need Redis or another broker in every case.
+
+Settings (``cbl/config.py``): ``JOBS_URL`` (unset: SQLite in ``instance/``; ``sqlite:////path``
+or ``redis://host:6379/0``), ``JOBS_NAME`` (the queue's name, also its Redis key prefix),
+``JOBS_IMMEDIATE`` (run each job at once, in the caller: the tests do), ``JOBS_WORKERS``.
+
+Adding a job, in the module of its area (for example ``cbl/roster/jobs.py``)::
+
+    from cbl.jobs import job
+
+    @job(retries=3, retry_delay=60)
+    def import_roster(upload_id: int) -> None:
+        ...  # runs inside an application context: db.session, current_app, url_for work
+
+    import_roster(upload.id)  # in the request: queued, the worker runs it
+
+then name the module in :data:`TASK_MODULES`, so that the worker knows the job. Pass ids and
+plain values, never ORM objects (the worker loads what it needs, in its own session); a job
+may run twice (after a crash), so make it safe to repeat. A job that runs on a schedule uses
+:func:`periodic` with :func:`daily_at` (see ``cbl/jobs/schedule.py``). Links in a job's mail
+need ``BASE_URL`` (``cbl.notifications.services.absolute_url``): a job has no request."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, time, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey
+from huey.storage import RedisStorage, SqliteStorage
+
+# Modules that define jobs: imported when the application is built, so that the web process
+# and the worker know the same jobs.
+TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule")
+
+
+class _Huey(Huey):
+    """One queue per process, configured by :func:`init_app` from the application's settings
+    (the jobs are declared on it at import time, before any application exists)."""
+
+    storage_class = SqliteStorage
+
+    def configure(self, name: str, storage_class, immediate: bool, **storage_kwargs) -> None:
+        self.name = name
+        self.storage_class = storage_class
+        self.storage_kwargs = storage_kwargs
+        self._immediate = immediate
+        self.storage = self.create_storage()
+
+
+# Until an application configures it: immediate, in memory (importing never touches a file).
+huey = _Huey("cbl", immediate=True)
+_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at the application's storage and make jobs run in its context."""
+    global _app
+    _app = app
+    config = app.config
+    url = config.get("JOBS_URL") or ""
+    name = config.get("JOBS_NAME") or "cbl"
+    immediate = bool(config.get("JOBS_IMMEDIATE"))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        huey.configure(name, RedisStorage, immediate, url=url)
+    else:
+        path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs.sqlite")
+        huey.configure(name, SqliteStorage, immediate, filename=path)
+    for module in TASK_MODULES:
+        __import__(module)
+
+
+def _in_app_context(function):
+    """Run ``function`` in an application context: the caller's (a job run at once), else
+    the worker's application."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        if has_app_context():
+            return function(*args, **kwargs)
+        app = _app
+        if app is None:
+            from cbl import create_app
+
+            app = create_app()
+        with app.app_context():
+            return function(*args, **kwargs)
+
+    return run
+
+
+def job(**options):
+    """Declare a job (Huey's ``task`` options: ``retries``, ``retry_delay``, ``retry_backoff``,
+    ``context``...). Calling the function queues it; ``.call_local()`` runs it here."""
+
+    def decorate(function):
+        return huey.task(**options)(_in_app_context(function))
+
+    return decorate
+
+
+def periodic(when, **options):
+    """Declare a job the worker's scheduler runs whenever ``when(datetime in UTC)`` is true
+    (it asks once a minute): :func:`daily_at` or Huey's ``crontab``."""
+
+    def decorate(function):
+        return huey.periodic_task(when, **options)(_in_app_context(function))
+
+    return decorate
+
+
+def daily_at(setting: str):
+    """Once a day, at the time of day (``"HH:MM"``) that the setting ``setting`` names, in
+    the school's time zone (``BABEL_DEFAULT_TIMEZONE``): read each minute, so a changed
+    setting needs no new code."""
+
+    def due(moment: datetime) -> bool:
+        config = (_app or current_app).config
+        at = time.fromisoformat(config[setting])
+        zone = ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+        local = moment.replace(tzinfo=timezone.utc).astimezone(zone)
+        return (local.hour, local.minute) == (at.hour, at.minute)
+
+    due.__name__ = f"daily_at_{setting.lower()}"
+    return due
+
+
+@job()
+def nothing() -> None:
+    """A job that does nothing: queued where a page must take as long whichever way it goes
+    (a sign-in link asked for an unknown address queues this instead of a mail)."""
