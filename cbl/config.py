@@ -78,6 +78,8 @@ class Defaults:
     RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per 10 minutes"  # failed attempts from one address
     RATELIMIT_LINK_REQUEST_PER_EMAIL = "3 per 15 minutes"
     RATELIMIT_LINK_REQUEST_PER_ADDRESS = "10 per hour"
+    RATELIMIT_SIGNUP_PER_EMAIL = "3 per 15 minutes"  # join-code sign-ups mailed to one email
+    RATELIMIT_SIGNUP_PER_ADDRESS = "100 per hour"  # a class signs up from the school's address
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email

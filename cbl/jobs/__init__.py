@@ -5,8 +5,8 @@ Why Huey: it keeps its queue in a SQLite file (``instance/jobs.sqlite``) with no
 install, which suits a school's single server, and in Redis (``JOBS_URL=redis://…``) when
 several servers share the work. RQ and Celery need Redis or another broker in every case.
 
-Settings (``cbl/config.py``): ``JOBS_URL`` (unset: SQLite in ``instance/``; ``sqlite:////path``
-or ``redis://host:6379/0``), ``JOBS_NAME`` (the queue's name, also its Redis key prefix),
+Settings (``cbl/config.py``): ``JOBS_URL`` (unset: SQLite in ``instance/``; ``sqlite:////path``,
+``redis://host:6379/0``, or ``memory://`` for tests that run the queue by hand), ``JOBS_NAME`` (the queue's name, also its Redis key prefix),
 ``JOBS_IMMEDIATE`` (run each job at once, in the caller: the tests do), ``JOBS_WORKERS``.
 
 Adding a job, in the module of its area (for example ``cbl/roster/jobs.py``)::
@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
-from huey.storage import RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 # Modules that define jobs: imported when the application is built, so that the web process
 # and the worker know the same jobs.
@@ -70,6 +70,8 @@ def init_app(app: Flask) -> None:
     immediate = bool(config.get("JOBS_IMMEDIATE"))
     if url.startswith(("redis://", "rediss://", "unix://")):
         huey.configure(name, RedisStorage, immediate, url=url)
+    elif url == "memory://":  # held in this process until run by hand (tests)
+        huey.configure(name, MemoryStorage, immediate)
     else:
         path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs.sqlite")
         huey.configure(name, SqliteStorage, immediate, filename=path)
