@@ -40,7 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from cbl import cli, errors_http, i18n, once, permissions
+    from cbl import cli, errors_http, i18n, jobs, once, permissions
+
+    jobs.load_task_modules()
 
     cli.register(app)
     errors_http.register(app)

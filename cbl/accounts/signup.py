@@ -21,6 +21,7 @@ from cbl.accounts.models import Role, User, get_user_by_email, normalise_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.jobs import as_site, job, site_address
 from cbl.mail import in_language, send_mail
 from cbl.school import school_name
 from cbl.teams.models import Classroom, Enrolment
@@ -52,38 +53,46 @@ def _footer() -> str:
 
 def request_signup(classroom: Classroom, display_name: str, email: str, password: str, locale: str | None) -> None:
     """Mail ``email`` either a link that finishes the sign-up or, when the address has an
-    account, a note saying so. Both ways do the same work (hash the password, save, queue one
-    mail), so neither the page nor its timing tells which it was."""
-    email = normalise_email(email)
-    password_hash = generate_password_hash(password)
-    existing = get_user_by_email(email)
-    if existing is not None:
-        with in_language(existing.locale):
-            body = _("Hello %(name)s,\n\nSomeone, probably you, tried to create a new student account with this "
-                     "email address. You already have a CBL Tracker account with it, so no new account was made.\n\n"
-                     "Sign in with your account here:\n%(link)s\n\nTo join the class, choose “Join a class” once "
-                     "you are signed in and type the code %(code)s.\nForgot your password? Choose “Forgot your "
-                     "password?” on the sign-in page, or ask your teacher.\n",
-                     name=existing.first_name, link=url_for("accounts.login", _external=True),
-                     code=classroom.join_code) + _footer()
-            subject = _("You already have a CBL Tracker account")
-        db.session.commit()
-    else:
-        token = secrets.token_urlsafe(32)
-        hours = current_app.config["SIGNUP_LINK_HOURS"]
-        db.session.add(SignupRequest(token_hash=_hash(token), email=email, display_name=display_name.strip(),
-                                     password_hash=password_hash, locale=locale, classroom_id=classroom.id,
-                                     expires_at=utcnow() + timedelta(hours=hours)))
-        db.session.commit()
-        with in_language(locale):
-            body = _("Hello %(name)s,\n\nOpen this link to finish creating your student account and join the class "
-                     "%(classroom)s. It works for %(hours)d hours:\n%(link)s\n\nIf you did not ask for an account, "
-                     "ignore this message: nothing is created without the link.\n",
-                     name=display_name.strip().split()[0] if display_name.strip() else "",
-                     classroom=classroom.name, hours=hours,
+    account, a note saying so. The request only hashes the password and queues one job
+    (:func:`send_signup`), which looks the address up: the page and its timing are the same
+    either way."""
+    send_signup(classroom.id, display_name.strip(), normalise_email(email), generate_password_hash(password), locale,
+                site_address())
+
+
+@job()
+def send_signup(classroom_id: int, display_name: str, email: str, password_hash: str, locale: str | None,
+                address: str) -> None:
+    """The job behind :func:`request_signup` (links on the site's ``address``)."""
+    with as_site(address, locale):
+        classroom = db.session.get(Classroom, classroom_id)
+        existing = get_user_by_email(email)
+        if classroom is None:
+            return
+        if existing is not None:
+            with in_language(existing.locale):
+                body = _("Hello %(name)s,\n\nSomeone, probably you, tried to create a new student account with "
+                         "this email address. You already have a CBL Tracker account with it, so no new account "
+                         "was made.\n\nSign in with your account here:\n%(link)s\n\nTo join the class, choose "
+                         "“Join a class” once you are signed in and type the code %(code)s.\nForgot your password? "
+                         "Choose “Forgot your password?” on the sign-in page, or ask your teacher.\n",
+                         name=existing.first_name, link=url_for("accounts.login", _external=True),
+                         code=classroom.join_code) + _footer()
+                subject = _("You already have a CBL Tracker account")
+        else:
+            token = secrets.token_urlsafe(32)
+            hours = current_app.config["SIGNUP_LINK_HOURS"]
+            db.session.add(SignupRequest(token_hash=_hash(token), email=email, display_name=display_name,
+                                         password_hash=password_hash, locale=locale, classroom_id=classroom.id,
+                                         expires_at=utcnow() + timedelta(hours=hours)))
+            body = _("Hello %(name)s,\n\nOpen this link to finish creating your student account and join the "
+                     "class %(classroom)s. It works for %(hours)d hours:\n%(link)s\n\nIf you did not ask for an "
+                     "account, ignore this message: nothing is created without the link.\n",
+                     name=display_name.split()[0] if display_name else "", classroom=classroom.name, hours=hours,
                      link=url_for("teams.signup_confirm", token=token, _external=True)) + _footer()
             subject = _("Finish creating your CBL Tracker account")
-    send_mail(email, subject, body)
+        db.session.commit()
+        send_mail(email, subject, body)
 
 
 def find(token: str) -> SignupRequest:

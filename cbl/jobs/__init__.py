@@ -23,7 +23,10 @@ then name the module in :data:`TASK_MODULES`, so that the worker knows the job. 
 plain values, never ORM objects (the worker loads what it needs, in its own session); a job
 may run twice (after a crash), so make it safe to repeat. A job that runs on a schedule uses
 :func:`periodic` with :func:`daily_at` (see ``cbl/jobs/schedule.py``). Links in a job's mail
-need ``BASE_URL`` (``cbl.notifications.services.absolute_url``): a job has no request."""
+are built with :func:`as_site` on the address of the request that queued the job
+(:func:`site_address`), or ``BASE_URL`` for scheduled jobs. A page that must not tell whether
+an address has an account queues one job that decides, so it does the same work either way
+(``cbl/accounts/links.py``)."""
 
 from __future__ import annotations
 
@@ -32,13 +35,17 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_app_context
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask_babel import force_locale
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 # Modules that define jobs: imported when the application is built, so that the web process
 # and the worker know the same jobs.
-TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule")
+TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule", "cbl.accounts.links", "cbl.accounts.signup")
 
 
 class _Huey(Huey):
@@ -75,6 +82,10 @@ def init_app(app: Flask) -> None:
     else:
         path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs.sqlite")
         huey.configure(name, SqliteStorage, immediate, filename=path)
+
+
+def load_task_modules() -> None:
+    """Import the modules that declare jobs (once the application's models are all known)."""
     for module in TASK_MODULES:
         __import__(module)
 
@@ -134,7 +145,22 @@ def daily_at(setting: str):
     return due
 
 
-@job()
-def nothing() -> None:
-    """A job that does nothing: queued where a page must take as long whichever way it goes
-    (a sign-in link asked for an unknown address queues this instead of a mail)."""
+def site_address() -> str:
+    """The site's address as the visitor used it (in a request), for a job to build links with
+    :func:`as_site`; outside a request ``BASE_URL`` (or http://localhost:5000/)."""
+    if has_request_context():
+        return request.url_root
+    return (current_app.config.get("BASE_URL") or "http://localhost:5000").rstrip("/") + "/"
+
+
+@contextmanager
+def as_site(address: str, locale: str | None = None) -> Iterator[None]:
+    """In a job: ``url_for(..., _external=True)`` builds links on ``address`` (from
+    :func:`site_address`), and messages are written in ``locale`` (the page's language of
+    the request that queued the job) unless the recipient's account says otherwise."""
+    with current_app.test_request_context("/", base_url=address):
+        if locale in current_app.config["LANGUAGES"]:
+            with force_locale(locale):
+                yield
+        else:
+            yield
