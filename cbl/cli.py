@@ -55,7 +55,7 @@ def register(app: Flask) -> None:
             raise click.UsageError("JOBS_IMMEDIATE is set: jobs run in the web process, no worker is needed.")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         app.logger.setLevel(logging.INFO)
-        where = huey.storage_kwargs.get("filename") or huey.storage_kwargs.get("url", "").split("@")[-1]
+        where = huey.storage_kwargs.get("filename") or (app.config.get("JOBS_URL") or "").split("@")[-1]
         click.echo(f"Worker on queue {huey.name!r} at {where}.", err=True)
         consumer = huey.create_consumer(workers=workers or int(app.config["JOBS_WORKERS"]), worker_type="thread",
                                         periodic=not no_schedule, check_worker_health=True)

@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import force_locale
 from huey import Huey
+from redis import ConnectionPool
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 # Modules that define jobs: imported when the application is built, so that the web process
@@ -63,7 +64,8 @@ class _Huey(Huey):
 
 
 # Until an application configures it: immediate, in memory (importing never touches a file).
-huey = _Huey("cbl", immediate=True)
+# Results off: nothing reads a job's return value, and kept results would pile up in the queue.
+huey = _Huey("cbl", results=False, immediate=True)
 _app: Flask | None = None
 
 
@@ -76,7 +78,10 @@ def init_app(app: Flask) -> None:
     name = config.get("JOBS_NAME") or "cbl"
     immediate = bool(config.get("JOBS_IMMEDIATE"))
     if url.startswith(("redis://", "rediss://", "unix://")):
-        huey.configure(name, RedisStorage, immediate, url=url)
+        # A Redis server that does not answer must not hold a page for long (the worker's
+        # blocking reads wait 1 s at a time, within the socket's timeout).
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        huey.configure(name, RedisStorage, immediate, connection_pool=pool)
     elif url == "memory://":  # held in this process until run by hand (tests)
         huey.configure(name, MemoryStorage, immediate)
     else:
