@@ -31,18 +31,17 @@ an address has an account queues one job that decides, so it does the same work 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import force_locale
 from huey import Huey
-from redis import ConnectionPool
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
 
 # Modules that define jobs: imported when the application is built, so that the web process
 # and the worker know the same jobs.
