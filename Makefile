@@ -84,6 +84,6 @@ messages: install-dev
 bench-images: install-dev
 	$(BIN)/python tests/benchmarks/bench_images.py
 
-## bench-link-timing: median answer time of "email me a sign-in link" for a known and an unknown address
+## bench-link-timing: median answer time of "email me a sign-in link" and of the sign-up, known vs unknown address
 bench-link-timing: install-dev
 	$(BIN)/python tests/benchmarks/bench_link_timing.py
