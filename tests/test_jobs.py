@@ -142,20 +142,32 @@ def _run_worker(tmp_path: Path, done, **settings) -> str:
     return text
 
 
-def _queue_from_test(database, **config):
-    """An application of this test that queues into ``config``'s storage instead of running
-    jobs at once; the next test's application configures the queue again."""
-    return make_app(database, JOBS_IMMEDIATE=False, **config)
+@pytest.fixture
+def queue_apps(database, _tables):
+    """Make applications of this test that queue into their config's storage instead of
+    running jobs at once (the next test's application configures the queue again); their
+    database connections are closed afterwards."""
+    made = []
+
+    def make(**config):
+        made.append(make_app(database, JOBS_IMMEDIATE=False, **config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _mails(folder: Path) -> list:
     return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]
 
 
-def test_a_real_worker_delivers_queued_mail_from_sqlite(database, _tables, tmp_path):
+def test_a_real_worker_delivers_queued_mail_from_sqlite(queue_apps, tmp_path):
     queue = tmp_path / "jobs.sqlite"
     folder = tmp_path / "mail"
-    app = _queue_from_test(database, JOBS_URL=f"sqlite:///{queue}", MAIL_BACKEND="file", MAIL_FOLDER=str(folder))
+    app = queue_apps(JOBS_URL=f"sqlite:///{queue}", MAIL_BACKEND="file", MAIL_FOLDER=str(folder))
     with app.app_context():
         mail.send_mail("ana@example.org", "Tu enlace", "Ábrelo: https://example.org/x\n")
         assert huey.pending_count() == 1 and not folder.exists()  # queued, not sent in the caller
@@ -167,12 +179,12 @@ def test_a_real_worker_delivers_queued_mail_from_sqlite(database, _tables, tmp_p
         assert huey.pending_count() == 0
 
 
-def test_a_real_worker_retries_while_the_mail_server_is_down_then_gives_up(database, _tables, tmp_path):
+def test_a_real_worker_retries_while_the_mail_server_is_down_then_gives_up(queue_apps, tmp_path):
     queue = tmp_path / "jobs.sqlite"
     sock = _closed_port()
     settings = {"JOBS_URL": f"sqlite:///{queue}", "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
                 "MAIL_PORT": sock.getsockname()[1], "MAIL_RETRIES": 2, "MAIL_RETRY_SECONDS": 1}
-    app = _queue_from_test(database, **settings)
+    app = queue_apps(**settings)
     with app.app_context():
         mail.send_mail("ana@example.org", "Hello", "Body\n")
     try:
@@ -194,13 +206,13 @@ def _redis_url() -> str:
     return url
 
 
-def test_a_real_worker_delivers_queued_mail_from_redis(database, _tables, tmp_path):
+def test_a_real_worker_delivers_queued_mail_from_redis(queue_apps, tmp_path):
     import redis
 
     url = _redis_url()
     name = f"cbl-test-{secrets.token_hex(4)}"
     folder = tmp_path / "mail"
-    app = _queue_from_test(database, JOBS_URL=url, JOBS_NAME=name, MAIL_BACKEND="file", MAIL_FOLDER=str(folder))
+    app = queue_apps(JOBS_URL=url, JOBS_NAME=name, MAIL_BACKEND="file", MAIL_FOLDER=str(folder))
     connection = redis.Redis.from_url(url)
     try:
         with app.app_context():
@@ -219,8 +231,8 @@ def test_a_real_worker_delivers_queued_mail_from_redis(database, _tables, tmp_pa
     assert not list(connection.scan_iter(f"huey.*{huey.storage.name}*"))
 
 
-def test_queued_jobs_wait_for_the_worker_and_run_in_an_app_context(database, _tables):
-    app = _queue_from_test(database, JOBS_URL="memory://", MAIL_BACKEND="memory")
+def test_queued_jobs_wait_for_the_worker_and_run_in_an_app_context(queue_apps):
+    app = queue_apps(JOBS_URL="memory://", MAIL_BACKEND="memory")
     with app.app_context():
         mail.send_mail("ana@example.org", "Later", "Body\n")
         assert mail.outbox() == [] and huey.pending_count() == 1
