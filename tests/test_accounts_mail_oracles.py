@@ -143,3 +143,16 @@ def test_the_sign_up_mail_speaks_the_pages_language_and_the_note_the_accounts(cl
     new, taken = mail.outbox()
     assert "Abre este enlace" in new.get_content()
     assert "Ya tienes una cuenta" in taken["Subject"]
+
+
+@pytest.mark.parametrize("app", [{"MAIL_BACKEND": "memory", "RATELIMIT_SIGNUP_PER_EMAIL": "2 per 15 minutes"}],
+                         indirect=True)
+def test_sign_ups_mailed_to_one_address_are_limited_the_same_whether_it_has_an_account(app, client):
+    classroom = factories.make_classroom(factories.make_user("teacher"))
+    factories.make_user("student", email="taken@school.example")
+    for email in ("new@school.example", "taken@school.example"):
+        statuses = [_signup(client, classroom.join_code, email).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+    assert len(mail.outbox()) == 4
+    assert _signup(client, "NOPE1234", "other@school.example").status_code == 400  # errors send nothing, count nothing
+    assert _signup(client, classroom.join_code, "other@school.example").status_code == 200
