@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := cbl
 
-.PHONY: run test install install-dev migrate seed serve clean-db messages
+.PHONY: run test install install-dev migrate seed serve clean-db messages bench-link-timing
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: install, migrate, seed the demo school, serve on http://127.0.0.1:5000
+## run: install, migrate, seed the demo school, serve on http://127.0.0.1:5000 with the job worker
 run: install migrate seed serve
 
 migrate: install
@@ -32,8 +32,13 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
+## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both
+PORT ?= 5000
 serve: install
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## test: install the dev dependencies (and Chromium, see browser-deps) and run the whole suite
 test: install-dev browser-deps
@@ -78,3 +83,7 @@ messages: install-dev
 .PHONY: bench-images
 bench-images: install-dev
 	$(BIN)/python tests/benchmarks/bench_images.py
+
+## bench-link-timing: median answer time of "email me a sign-in link" and of the sign-up, known vs unknown address
+bench-link-timing: install-dev
+	$(BIN)/python tests/benchmarks/bench_link_timing.py

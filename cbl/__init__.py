@@ -40,7 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from cbl import cli, errors_http, i18n, once, permissions
+    from cbl import cli, errors_http, i18n, jobs, once, permissions
+
+    jobs.load_task_modules()
 
     cli.register(app)
     errors_http.register(app)
@@ -82,7 +84,7 @@ def _instance_secret_key(path: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from cbl import database, ratelimit
+    from cbl import database, jobs, ratelimit
 
     db.init_app(app)
     with app.app_context():
@@ -90,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     ratelimit.init_app(app)
+    jobs.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"

@@ -41,6 +41,26 @@ def register(app: Flask) -> None:
         click.echo(f"{verb} {len(report.entries)} entries, {len(report.files)} files, "
                    f"{report.questions} guiding questions and {report.activities} activities.")
 
+    @app.cli.command("worker")
+    @click.option("--workers", type=int, default=None, help="Jobs run at once (default: JOBS_WORKERS, 2).")
+    @click.option("--no-schedule", is_flag=True, help="Do not run the daily jobs (another worker does).")
+    def worker_command(workers: int | None, no_schedule: bool) -> None:
+        """Run queued jobs (mail, digests, purges) and the daily schedule until stopped
+        (Ctrl-C lets running jobs finish). Start one beside the web server: `make run` does."""
+        import logging
+
+        from cbl.jobs import huey
+
+        if app.config.get("JOBS_IMMEDIATE"):
+            raise click.UsageError("JOBS_IMMEDIATE is set: jobs run in the web process, no worker is needed.")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app.logger.setLevel(logging.INFO)
+        where = huey.storage_kwargs.get("filename") or (app.config.get("JOBS_URL") or "").split("@")[-1]
+        click.echo(f"Worker on queue {huey.name!r} at {where}.", err=True)
+        consumer = huey.create_consumer(workers=workers or int(app.config["JOBS_WORKERS"]), worker_type="thread",
+                                        periodic=not no_schedule, check_worker_health=True)
+        consumer.run()
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Fill the database with the demo school (safe to run again: nothing is duplicated)."""

@@ -40,6 +40,21 @@ class Defaults:
     MAIL_USE_TLS = True
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
+    # A message that could not be delivered is tried again: after 1, 2, 4... minutes (7 tries in
+    # about two hours), each failure logged; then it is given up, logged as an error.
+    MAIL_RETRIES = 6
+    MAIL_RETRY_SECONDS = 60
+    # Background jobs (cbl/jobs): the queue in instance/jobs.sqlite unless JOBS_URL says
+    # sqlite:////path or redis://host:6379/0 (several servers share one Redis queue).
+    JOBS_URL: str | None = None
+    JOBS_NAME = "cbl"  # the queue's name: its key prefix in Redis
+    JOBS_IMMEDIATE = False  # run each job at once in the caller (tests), no worker needed
+    JOBS_WORKERS = 2  # threads of `flask --app cbl worker`
+    # When the worker runs the daily jobs, in the school's time zone (BABEL_DEFAULT_TIMEZONE).
+    DIGEST_AT = "16:30"  # after school: the digest of unread notifications
+    PURGE_AT = "03:15"  # at night: what was deleted more than 30 days ago
+    # How long the link that confirms a join-code sign-up works.
+    SIGNUP_LINK_HOURS = 48
     # Community partners: how long an invitation link works, and how long access lasts.
     INVITATION_DAYS = 30
     PARTNER_ACCESS_DAYS = 90
@@ -63,6 +78,8 @@ class Defaults:
     RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per 10 minutes"  # failed attempts from one address
     RATELIMIT_LINK_REQUEST_PER_EMAIL = "3 per 15 minutes"
     RATELIMIT_LINK_REQUEST_PER_ADDRESS = "10 per hour"
+    RATELIMIT_SIGNUP_PER_EMAIL = "3 per 15 minutes"  # join-code sign-ups mailed to one email
+    RATELIMIT_SIGNUP_PER_ADDRESS = "100 per hour"  # a class signs up from the school's address
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email

@@ -52,6 +52,11 @@ def _sent(response: Response) -> bool:
     return 300 <= response.status_code < 400
 
 
+def _mailed(response: Response) -> bool:
+    # A sign-up that was accepted shows "check your mail" (200); a form with errors is a 400.
+    return response.status_code == 200
+
+
 class AppLimiter(Limiter):
     """Flask-Limiter's extension object keeps what it read from one application's config and
     fills in only what is still unset when the next application is initialised. Every test
@@ -123,4 +128,12 @@ invitation_limits = _decorator(
     _limit("RATELIMIT_INVITE_PER_ADDRESS", "invite-address", client_address),
     _limit("RATELIMIT_INVITE_PER_ACCOUNT", "invite-account", signed_in_account, exempt_when=_is_anonymous),
     _limit("RATELIMIT_INVITE_PER_RECIPIENT", "invite-recipient", submitted_email, deduct_when=_sent),
+)
+
+#: POST of the join-code sign-up (field ``email``): only requests that mailed something count,
+#: the same whether or not the address has an account; per address generously, since a whole
+#: class signs up from the school's one address.
+signup_limits = _decorator(
+    _limit("RATELIMIT_SIGNUP_PER_ADDRESS", "signup-address", client_address, deduct_when=_mailed),
+    _limit("RATELIMIT_SIGNUP_PER_EMAIL", "signup-email", submitted_email, deduct_when=_mailed),
 )

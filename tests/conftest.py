@@ -75,6 +75,7 @@ def make_app(database, **overrides):
         "SQLALCHEMY_ENGINE_OPTIONS": database["options"],
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(Path(_INSTANCE) / "uploads"),
+        "JOBS_IMMEDIATE": True,  # jobs run in the test, at once (tests/test_jobs.py also runs a worker)
     }
     config.update(overrides)
     app = create_app(config)

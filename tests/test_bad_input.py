@@ -52,8 +52,8 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
          "assessment.partner_questions": "teacher"}
 # Routes for people who are not signed in.
-ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
-             "feedback.accept")
+ANONYMOUS = ("accounts.login", "teams.signup", "teams.signup_confirm", "accounts.request_login_link",
+             "accounts.login_link", "feedback.accept")
 
 
 def _actor(endpoint: str) -> str:

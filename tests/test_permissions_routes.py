@@ -156,6 +156,7 @@ EXPECTED: dict[str, dict] = {
                                admin=OK),  # teachers read the events of their own classes
     # teams
     "teams.signup": PUBLIC,
+    "teams.signup_confirm": _everyone(404),  # the world holds no sign-up link with this token
     "teams.index": SIGNED_IN,  # a scoped list: empty for partners and strangers, never an error
     # Creating a class: teachers, and admins ("manage classes" in §4).
     "teams.create_classroom": _row(student_own=403, student_other=403, teacher=OK, teacher_other=OK,

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from cbl.accounts.models import Role, User
-from cbl.accounts.services import create_user
 from cbl.competencies.services import choose_frameworks
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
@@ -118,13 +117,9 @@ def join_classroom(student: User, code: str) -> Classroom:
     return classroom
 
 
-def sign_up_student(code: str, display_name: str, email: str, password: str, locale: str | None) -> User:
-    """Create a student account and enrol it in the class of ``code``; nothing is created
-    when the code or the email is refused (raises ValidationFailed)."""
-    _classroom_for_code(code)
-    user = create_user(email, display_name, password, Role.STUDENT, locale)
-    join_classroom(user, code)
-    return user
+def classroom_for_code(code: str) -> Classroom:
+    """The open class of a join code (raises ValidationFailed, field ``join_code``)."""
+    return _classroom_for_code(code)
 
 
 def remove_student(classroom: Classroom, user_id: int) -> None:

@@ -5,15 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy.orm import selectinload
 
+from cbl.accounts import signup as signups
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
+from cbl.accounts.services import record_sign_in
 from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
-from cbl.errors import EditConflict, ValidationFailed
+from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
 from cbl.permissions import (can_change_classroom, can_form_team, can_manage_classroom, get_visible, role_required,
                              team_of_student, visible_classrooms, visible_teams)
+from cbl.ratelimit import signup_limits
 from cbl.teams import names, services
 from cbl.teams.forms import AdminClassroomForm, ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
 from cbl.teams.models import Classroom, Team, TeamMember
@@ -284,18 +287,50 @@ def join_classroom():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@signup_limits
 def signup():
+    """A student signs up with their class's code. The account is made when they open the link
+    mailed to them; an address that has an account is mailed how to sign in instead. The page
+    answers the same either way (cbl/accounts/signup.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignupForm(join_code=request.args.get("code", ""))
     if form.validate_on_submit():
         try:
-            user = services.sign_up_student(form.join_code.data, form.display_name.data, form.email.data,
-                                            form.password.data, select_locale())
+            classroom = services.classroom_for_code(form.join_code.data)
         except ValidationFailed as err:
-            getattr(form, err.field or "email").errors = [str(err)]
+            form.join_code.errors = [str(err)]
         else:
-            login_user(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
-            return redirect(url_for("main.home"))
+            signups.request_signup(classroom, form.display_name.data, form.email.data, form.password.data,
+                                   select_locale())
+            return render_template("accounts/signup_sent.html", email=form.email.data.strip())
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def signup_confirm(token: str):
+    """The mailed link shows a button; the account is made only by pressing it, so that mail
+    scanners that fetch links do not use it up."""
+    try:
+        pending = signups.find(token)
+    except NotFound:
+        return render_template("accounts/signup_problem.html",
+                               message=_("This link is not valid, or it was used already.")), 404
+    except ValidationFailed as err:
+        return render_template("accounts/signup_problem.html", message=str(err)), 400
+    if current_user.is_authenticated:
+        return render_template("accounts/signup_problem.html", message=_(
+            "You are signed in with another account. Sign out, then open the link again.")), 403
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            user = signups.confirm(token)
+        except (NotFound, ValidationFailed) as err:
+            return render_template("accounts/signup_problem.html", message=str(err) or _(
+                "This link is not valid, or it was used already.")), 400
+        login_user(user)
+        record_sign_in(user)
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/signup_confirm.html", form=form, pending=pending), \
+        400 if request.method == "POST" else 200

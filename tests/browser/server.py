@@ -3,7 +3,7 @@
 It builds the application on a fresh SQLite database in ``INSTANCE_DIR`` (always SQLite,
 whatever ``CBL_TEST_DATABASE_URL`` says: the browser tests check pages, not the database),
 creates the tables, seeds the demo school, and serves on a free port of 127.0.0.1 with
-CSRF protection on and mail written as .eml files to ``INSTANCE_DIR/mail``. It prints
+CSRF protection on and mail written as .eml files to ``INSTANCE_DIR/mail`` (jobs run at once). It prints
 ``PORT <n>`` once it listens, then serves until it is terminated."""
 
 import sys
@@ -26,6 +26,7 @@ def build_app(instance: Path):
         "MAIL_BACKEND": "file",
         "MAIL_FOLDER": str(instance / "mail"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        "JOBS_IMMEDIATE": True,  # mail is written before the page answers: the tests open it at once
     })
     with app.app_context():
         db.create_all()

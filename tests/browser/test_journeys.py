@@ -78,9 +78,16 @@ def join_code(browser, live_server) -> str:
 
 # -- student --------------------------------------------------------------------------------
 
-def test_student_journey(page: Page, journey, join_code):
-    """A new student joins the class with its code, joins a team, writes a note and a photo
-    entry, reflects, and asks the teacher to move on."""
+def confirm_signup(page: Page, live_server, address: str) -> None:
+    """After the sign-up form: open the link mailed to ``address`` (the account is made there)."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your mail")
+    link = re.search(r"https?://\S+/signup/confirm/\S+", newest_mail_to(live_server, address).get_content()).group(0)
+    page.goto(link)
+
+
+def test_student_journey(page: Page, journey, join_code, live_server):
+    """A new student joins the class with its code (confirmed from the mailed link), joins a
+    team, writes a note and a photo entry, reflects, and asks the teacher to move on."""
     page.goto("/")
     journey.check(page, "welcome")
     page.get_by_role("link", name="I have a class code").click()
@@ -90,6 +97,9 @@ def test_student_journey(page: Page, journey, join_code):
     page.get_by_label("Email").fill("zoe.park@riverside.example")
     page.get_by_label("Password", exact=True).fill("rain-barrel-2026")
     page.get_by_label("Repeat the password").fill("rain-barrel-2026")
+    page.get_by_role("button", name="Create my account").click()
+    confirm_signup(page, live_server, "zoe.park@riverside.example")
+    journey.check(page, "confirm the sign-up")
     page.get_by_role("button", name="Create my account").click()
     expect(flash(page)).to_contain_text("Welcome, Zoe")
     journey.check(page, "home without a team")
@@ -188,7 +198,7 @@ def type_into(page: Page, field, text: str) -> None:
     page.keyboard.type(text)
 
 
-def test_student_journey_with_the_keyboard_alone(page: Page, journey, join_code):
+def test_student_journey_with_the_keyboard_alone(page: Page, journey, join_code, live_server):
     """A new student signs up, starts a team, adds a note and asks to move on without the
     mouse: Tab, Enter, Space and typing only, with a visible focus all along."""
     page.goto("/")
@@ -206,6 +216,8 @@ def test_student_journey_with_the_keyboard_alone(page: Page, journey, join_code)
     type_into(page, page.get_by_label("Email"), "kai.moreno@riverside.example")
     type_into(page, page.get_by_label("Password", exact=True), "puddle-patrol-26")
     type_into(page, page.get_by_label("Repeat the password"), "puddle-patrol-26")
+    activate(page, page.get_by_role("button", name="Create my account"))
+    confirm_signup(page, live_server, "kai.moreno@riverside.example")
     activate(page, page.get_by_role("button", name="Create my account"))
     expect(flash(page)).to_contain_text("Welcome, Kai")
 
