@@ -294,7 +294,8 @@ def test_card_session_cannot_change_the_password_without_the_current_one(app, wo
     assert maya.password_hash == before
 
 
-@pytest.mark.parametrize("case", ["voided", "inactive", "left_class", "archived_class", "teacher_role"])
+@pytest.mark.parametrize("case", ["voided", "inactive", "left_class", "left_and_came_back", "archived_class",
+                                  "teacher_role"])
 def test_cards_that_no_longer_work_get_a_clear_page(app, world, case):
     maya, classroom = world["maya"], world["classroom"]
     token = _card_of(world, maya)
@@ -302,8 +303,11 @@ def test_cards_that_no_longer_work_get_a_clear_page(app, world, case):
         services.void_cards(classroom, world["teacher"])
     elif case == "inactive":
         maya.active = False
-    elif case == "left_class":
+    elif case in ("left_class", "left_and_came_back"):
         db.session.delete(db.session.scalar(select(Enrolment).where(Enrolment.user_id == maya.id)))
+        if case == "left_and_came_back":
+            db.session.flush()
+            db.session.add(Enrolment(classroom_id=classroom.id, user_id=maya.id))
     elif case == "archived_class":
         classroom.archived = True
     else:

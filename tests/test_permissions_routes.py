@@ -485,6 +485,8 @@ UNKNOWN_ID_REQUESTS = [
     ("GET", "projects.detail", {"project_id": UNKNOWN}),
     ("GET", "teams.classroom", {"classroom_id": UNKNOWN}),
     ("GET", "teams.edit_classroom", {"classroom_id": UNKNOWN}),
+    ("GET", "cards.index", {"classroom_id": UNKNOWN}),
+    ("POST", "cards.print_cards", {"classroom_id": UNKNOWN}),
     ("GET", "projects.board", {"classroom_id": UNKNOWN}),
     ("GET", "projects.create_challenge", {"classroom_id": UNKNOWN}),
     ("GET", "teams.create_team", {"classroom_id": UNKNOWN}),

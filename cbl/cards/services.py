@@ -1,8 +1,8 @@
 """Sign-in cards: issuing, voiding and signing in with them.
 
 A card works only while all of these hold: it is not voided; its account is a student's and
-active; the student is still enrolled in the class the card was printed for; the class is not
-archived. Anything else is refused with the same words, so that a card found on the floor
+active; the student is still enrolled in the class the card was printed for (since before the
+card was printed); the class is not archived. Anything else is refused with the same words, so that a card found on the floor
 tells nobody why it stopped working."""
 
 import hashlib
@@ -137,8 +137,11 @@ def usable(card: SignInCard) -> bool:
         return False
     if card.classroom.archived:
         return False
+    # The enrolment must be older than the card: a student removed from the class and added
+    # back later does not find their old card working again.
     return bool(db.session.scalar(select(exists().where(Enrolment.classroom_id == card.classroom_id,
-                                                        Enrolment.user_id == student.id))))
+                                                        Enrolment.user_id == student.id,
+                                                        Enrolment.joined_at <= card.created_at))))
 
 
 def find_card(token: str) -> SignInCard:
