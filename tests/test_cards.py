@@ -45,7 +45,10 @@ def world():
     db.session.add(school)
     db.session.commit()
     classroom = factories.make_classroom(teacher, name="Room 4 Science", school_id=school.id)
+    # Rostered without a mailbox: she has a username only.
     maya = factories.make_user("student", name="Maya Lopez Garcia")
+    maya.email, maya.username = None, "maya.lopez"
+    db.session.commit()
     leo = factories.make_user("student", name="Leo Park")
     factories.enrol(classroom, maya, leo)
     return {"teacher": teacher, "classroom": classroom, "maya": maya, "leo": leo}
@@ -131,6 +134,8 @@ def test_print_page_has_one_qr_per_student_with_first_names_class_and_school(app
             assert html.unescape(svg) == html.unescape(str(qr_svg(card_url(token), "x"))).replace(
                 "<title>x</title>", re.search(r"<title>.*?</title>", svg).group(0))
     assert sorted(_decode(svg) for svg in svgs) == sorted(expected)
+    (printed,) = _audit(Action.CARDS_PRINTED)
+    assert (printed.actor_id, printed.classroom_id, printed.detail) == (world["teacher"].id, world["classroom"].id, "2")
 
 
 def test_cards_come_eight_to_a_page(app, world, tokens):
@@ -259,7 +264,7 @@ def test_card_sign_in_is_audited_and_ends_no_other_session(app, world):
     assert _signed_in_as(laptop) == "Maya"
     # The class's teacher reads it in the audit log, in words.
     log = _as(app, world["teacher"]).get("/audit").get_data(as_text=True)
-    assert "signed in with a card" in log
+    assert "signed in with a card" in log and "(None)" not in log
 
 
 def test_card_session_gets_a_big_sign_out_and_does_not_skip_a_forced_password_change(app, world):
