@@ -37,8 +37,7 @@ def _no_store(page: str):
 @login_required
 def index(classroom_id: int):
     classroom = _managed_classroom(classroom_id)
-    return render_template("cards/index.html", classroom=classroom, rows=services.list_class_cards(classroom),
-                           print_form=PrintCardsForm(), void_form=VoidCardsForm())
+    return render_template("cards/index.html", classroom=classroom, rows=services.list_class_cards(classroom))
 
 
 @bp.post("/classes/<int:classroom_id>/cards/print")
@@ -49,8 +48,8 @@ def print_cards(classroom_id: int):
     form = PrintCardsForm()
     if not form.validate_on_submit() or (form.scope.data == "student" and not form.student.data):
         flash(_("Choose whose cards to print."), "error")
-        return render_template("cards/index.html", classroom=classroom, rows=services.list_class_cards(classroom),
-                               print_form=form, void_form=VoidCardsForm()), 400
+        return render_template("cards/index.html", classroom=classroom,
+                               rows=services.list_class_cards(classroom)), 400
     try:
         issued = services.issue_cards(classroom, current_user, form.scope.data, form.student.data)
     except NotFound:
@@ -59,10 +58,9 @@ def print_cards(classroom_id: int):
         flash(_("Every student of the class already has a card. Print a new one from the list."), "success")
         return redirect(url_for("cards.index", classroom_id=classroom.id))
     school = classroom.school.name if classroom.school else school_name()
-    cards = []
-    for student, token in issued:
-        url = card_url(token)
-        cards.append({"name": student.first_name, "qr": qr_svg(url, _("Sign-in card of %(name)s", name=student.first_name))})
+    cards = [{"name": student.first_name,
+              "qr": qr_svg(card_url(token), _("Sign-in card of %(name)s", name=student.first_name))}
+             for student, token in issued]
     return _no_store(render_template("cards/print.html", classroom=classroom, school=school, cards=cards,
                                      pages=[cards[i:i + 8] for i in range(0, len(cards), 8)]))
 
