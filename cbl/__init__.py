@@ -138,3 +138,5 @@ def _register_blueprints(app: Flask) -> None:
                       notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(competencies_bp)
+    from cbl.cards.views import bp as cards_bp  # sign-in cards (also registers their audit words)
+    app.register_blueprint(cards_bp)

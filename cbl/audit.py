@@ -49,6 +49,10 @@ class Action(enum.StrEnum):
     ENTRY_DELETED = "entry_deleted"
     ENTRY_RESTORED = "entry_restored"
     ENTRY_PURGED = "entry_purged"
+    # Sign-in cards (cbl/cards): printed or voided for a class or one student, and each use.
+    CARDS_PRINTED = "cards_printed"
+    CARD_VOIDED = "card_voided"
+    CARD_SIGN_IN = "card_sign_in"
 
 
 class AuditEvent(db.Model):

@@ -83,6 +83,8 @@ class Defaults:
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email
+    RATELIMIT_CARD_PER_ADDRESS = "30 per 10 minutes"  # sign-in cards that did not work, from one address
+    RATELIMIT_CARD_PER_CARD = "10 per hour"  # sign-ins with one card
 
 
 def from_environment() -> dict:

@@ -38,6 +38,12 @@ def signed_in_account() -> str:
     return f"account:{current_user.get_id()}"
 
 
+def card_token() -> str:
+    """The sign-in card in the address (``/card/<token>``), hashed like the stored card."""
+    token = (request.view_args or {}).get("token") or ""
+    return "card:" + hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _is_anonymous() -> bool:
     return not getattr(current_user, "is_authenticated", False)
 
@@ -136,4 +142,14 @@ invitation_limits = _decorator(
 signup_limits = _decorator(
     _limit("RATELIMIT_SIGNUP_PER_ADDRESS", "signup-address", client_address, deduct_when=_mailed),
     _limit("RATELIMIT_SIGNUP_PER_EMAIL", "signup-email", submitted_email, deduct_when=_mailed),
+)
+
+#: GET and POST of a sign-in card (``/card/<token>``): cards that do not work (unknown,
+#: voided, refused) count per address, so guessing is slow while a class signing in from one
+#: school address is not held up; every sign-in with one card counts toward that card's budget.
+sign_in_card_limits = _decorator(
+    lambda: limiter.shared_limit(_setting("RATELIMIT_CARD_PER_ADDRESS"), scope="card-address",
+                                 key_func=client_address, methods=["GET", "POST"],
+                                 deduct_when=lambda response: response.status_code >= 400),
+    _limit("RATELIMIT_CARD_PER_CARD", "card-card", card_token),
 )

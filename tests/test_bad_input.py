@@ -16,7 +16,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
+          "scope", "student")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -50,10 +51,12 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
-         "assessment.partner_questions": "teacher"}
+         "assessment.partner_questions": "teacher",
+         # sign-in cards: the class's teachers print and void them; a card's page is for anyone
+         "cards": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "teams.signup_confirm", "accounts.request_login_link",
-             "accounts.login_link", "feedback.accept")
+             "accounts.login_link", "feedback.accept", "cards.sign_in")
 
 
 def _actor(endpoint: str) -> str:

@@ -275,6 +275,12 @@ EXPECTED: dict[str, dict] = {
     "assessment.partner_questions": MANAGE_CLASS,
     "assessment.partner_ratings": DECIDE_PHASE,
     "assessment.peer_scale": MANAGE_CLASS,  # empty form: 400 re-render
+    # sign-in cards of class A: its teachers and admins list, print (empty form: 400) and void;
+    # a card's own page: the world holds no card with this token, so 404 for everyone
+    "cards.index": MANAGE_CLASS,
+    "cards.print_cards": MANAGE_CLASS,
+    "cards.void": MANAGE_CLASS,
+    "cards.sign_in": _everyone(404),
 }
 
 # (endpoint, visitor) -> why the app's answer differs from the design (the matrix holds the design).
@@ -480,6 +486,8 @@ UNKNOWN_ID_REQUESTS = [
     ("GET", "projects.detail", {"project_id": UNKNOWN}),
     ("GET", "teams.classroom", {"classroom_id": UNKNOWN}),
     ("GET", "teams.edit_classroom", {"classroom_id": UNKNOWN}),
+    ("GET", "cards.index", {"classroom_id": UNKNOWN}),
+    ("POST", "cards.print_cards", {"classroom_id": UNKNOWN}),
     ("GET", "projects.board", {"classroom_id": UNKNOWN}),
     ("GET", "projects.create_challenge", {"classroom_id": UNKNOWN}),
     ("GET", "teams.create_team", {"classroom_id": UNKNOWN}),

@@ -1,0 +1,1 @@
+"""Sign-in cards: a printed QR code that signs a young student in on a shared device."""
