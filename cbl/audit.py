@@ -49,6 +49,13 @@ class Action(enum.StrEnum):
     ENTRY_DELETED = "entry_deleted"
     ENTRY_RESTORED = "entry_restored"
     ENTRY_PURGED = "entry_purged"
+    # Rosters: accounts a teacher or admin made, students placed, moved or taken out of a
+    # class, and an admin's change to an account's name, role, username or school id.
+    ACCOUNT_CREATED = "account_created"
+    STUDENT_ENROLLED = "student_enrolled"
+    STUDENT_MOVED = "student_moved"
+    STUDENT_REMOVED = "student_removed"
+    ACCOUNT_EDITED = "account_edited"
 
 
 class AuditEvent(db.Model):
