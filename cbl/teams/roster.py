@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 
 from cbl import audit
-from cbl.accounts.models import Role, User, normalise_email, normalise_username
+from cbl.accounts.models import USERNAME_PATTERN, Role, User, normalise_email, normalise_username
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.schools.models import SchoolMember
@@ -34,7 +34,6 @@ COLUMNS = ("name", "email", "school_id", "username")
 _HEADER_ALIASES = {"name": "name", "full name": "name", "email": "email", "e-mail": "email",
                    "school_id": "school_id", "school id": "school_id", "schoolid": "school_id",
                    "username": "username", "user name": "username"}
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 NEW, EXISTING, ENROLLED, ERROR = "new", "existing", "enrolled", "error"
 
