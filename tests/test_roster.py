@@ -56,7 +56,8 @@ def test_preview_lists_every_error_by_line_and_saves_nothing(client, auth):
             "Maya Twin, maya@school.example\n"    # line 4: repeats line 1's email
             "\n"
             f"{'N' * 130}\n"                       # line 6: too long
-            "Owner, t.owner@school.example\n")     # line 7: a teacher's account
+            "Owner, t.owner@school.example\n"      # line 7: a teacher's account
+            "leo@school.example\n")                # line 8: an email where the name goes
     response = _preview(client, classroom, text)
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
@@ -65,6 +66,7 @@ def test_preview_lists_every_error_by_line_and_saves_nothing(client, auth):
     assert "Line 4 (Maya Twin): This repeats line 1." in page
     assert "Line 6" in page and "longer than 120 characters" in page
     assert "Line 7 (Owner): This account is not a student's." in page
+    assert "Line 8 (leo@school.example): The name looks like an email address" in page
     assert 'name="payload"' not in page or _payload_empty(page)
     assert _count(User) == before and _count(Enrolment) == 0
 

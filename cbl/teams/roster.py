@@ -186,6 +186,8 @@ def _check_line(line: Line, seen, by_school_id, by_email, by_username, enrolled)
     errors = line.errors
     if not line.name:
         errors.append(_("The name is missing."))
+    elif "@" in line.name:
+        errors.append(_("The name looks like an email address: write the name first, then the email."))
     for value, limit, label in ((line.name, MAX_NAME, _("The name")), (line.email, MAX_EMAIL, _("The email")),
                                 (line.school_id, MAX_SCHOOL_ID, _("The school id")),
                                 (line.username, MAX_USERNAME, _("The username"))):
