@@ -16,7 +16,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
+          "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
