@@ -11,6 +11,8 @@ from cbl.accounts import services as account_services
 from cbl.accounts.models import Role, User
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
+from cbl.notifications.models import Notification
+from cbl.notifications.services import describe
 from cbl.portfolio.models import Entry
 from cbl.projects.models import Project
 from cbl.teams import roster
@@ -245,6 +247,9 @@ def test_removing_asks_first_and_keeps_the_work(client, auth):
     assert db.session.get(Project, project.id) is not None and db.session.get(Entry, entry.id) is not None
     assert db.session.get(User, maya.id).active
     assert _count(AuditEvent, AuditEvent.action == Action.STUDENT_REMOVED, AuditEvent.object_id == maya.id) == 1
+    # The student is told, and told that nothing of theirs was deleted.
+    [notice] = db.session.scalars(select(Notification).where(Notification.user_id == maya.id))
+    assert "Nothing of yours was deleted" in describe(notice) and "Grade 8 Science" in describe(notice)
     # Not in the class any more: the page is not found.
     assert client.get(f"/classes/{classroom.id}/students/{maya.id}/remove").status_code == 404
 
@@ -268,3 +273,5 @@ def test_moving_ends_the_team_membership_and_keeps_the_work(client, auth):
     assert _count(TeamMember) == 0
     assert db.session.get(Entry, entry.id).project_id == project.id
     assert _count(AuditEvent, AuditEvent.action == Action.STUDENT_MOVED) == 1
+    [notice] = db.session.scalars(select(Notification).where(Notification.user_id == maya.id))
+    assert "moved you to the class Grade 8 Maths" in describe(notice) and notice.url == f"/classes/{other.id}"

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from cbl import audit
 from cbl.accounts.models import USERNAME_PATTERN, Role, User, normalise_email, normalise_username
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
+from cbl.notifications import NotificationKind, notify
 from cbl.schools.models import SchoolMember
 from cbl.teams.models import JOIN_CODE_ALPHABET, Classroom, Enrolment, Team, TeamMember
 
@@ -309,7 +311,7 @@ def save(classroom: Classroom, rows, acting: User) -> Saved:
             audit.record(audit.Action.STUDENT_ENROLLED, actor_id=acting.id, classroom_id=classroom.id,
                          object_type="user", object_id=user.id, detail=classroom.name)
         db.session.flush()
-    except Exception:
+    except IntegrityError:
         db.session.rollback()
         raise ValidationFailed(_("Someone changed these accounts at the same moment; nothing was saved. "
                                  "Check the list again.")) from None
@@ -332,6 +334,8 @@ def remove(classroom: Classroom, student: User, acting: User) -> None:
                                                 Enrolment.classroom_id == classroom.id))
     audit.record(audit.Action.STUDENT_REMOVED, actor_id=acting.id, classroom_id=classroom.id,
                  object_type="user", object_id=student.id, detail=classroom.name)
+    notify([student.id], NotificationKind.CLASS_LEFT, url="/", actor_id=acting.id,
+           person=acting.display_name, classroom=classroom.name)
     db.session.commit()
 
 
@@ -351,6 +355,8 @@ def move(classroom: Classroom, student: User, target: Classroom, acting: User) -
                  object_type="user", object_id=student.id, detail=f"{classroom.name} → {target.name}")
     audit.record(audit.Action.STUDENT_ENROLLED, actor_id=acting.id, classroom_id=target.id,
                  object_type="user", object_id=student.id, detail=target.name)
+    notify([student.id], NotificationKind.CLASS_MOVED, url=f"/classes/{target.id}", actor_id=acting.id,
+           person=acting.display_name, classroom=target.name)
     db.session.commit()
 
 
