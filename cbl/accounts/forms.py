@@ -73,10 +73,11 @@ class PeopleSearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Length(max=100)],
+    # Own ids: the create form on the same page has a "role" field too.
+    q = StringField(_l("Search"), id="filter-q", validators=[Length(max=100)],
                     description=_l("Part of a name, email, username or school id."))
-    role = SelectField(_l("Role"), choices=choices([("", _l("All roles")), *ROLE_LABELS]), default="")
-    classroom = SelectField(_l("Class"), validate_choice=False, default="")
+    role = SelectField(_l("Role"), id="filter-role", choices=choices([("", _l("All roles")), *ROLE_LABELS]), default="")
+    classroom = SelectField(_l("Class"), id="filter-classroom", validate_choice=False, default="")
 
 
 class EditPersonForm(Form):
