@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.projects.blueprint import bp as projects_bp
     from cbl.teams.views import bp as teams_bp
     from cbl.teams import name_views  # noqa: F401  (routes register on teams_bp)
+    from cbl.teams import roster_views  # noqa: F401  (the roster's routes register on teams_bp)
     from cbl.assessment import models as _assessment_models  # noqa: F401  (the views modules import it too)
     from cbl.assessment import lifecycle as _assessment_lifecycle  # noqa: F401  (registers lifecycle hooks)
     # The assessment area's views register on assessment_bp (one import line each):

@@ -53,6 +53,13 @@ class Action(enum.StrEnum):
     CARDS_PRINTED = "cards_printed"
     CARD_VOIDED = "card_voided"
     CARD_SIGN_IN = "card_sign_in"
+    # Rosters: accounts a teacher or admin made, students placed, moved or taken out of a
+    # class, and an admin's change to an account's name, role, username or school id.
+    ACCOUNT_CREATED = "account_created"
+    STUDENT_ENROLLED = "student_enrolled"
+    STUDENT_MOVED = "student_moved"
+    STUDENT_REMOVED = "student_removed"
+    ACCOUNT_EDITED = "account_edited"
 
 
 class AuditEvent(db.Model):

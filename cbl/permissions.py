@@ -357,6 +357,47 @@ def team_of_student(user: User, classroom_id: int) -> Team | None:
     )
 
 
+def administered_school_ids(user: User) -> Select:
+    """The schools a school admin runs (those they are a member of)."""
+    from cbl.schools.models import SchoolMember
+
+    return select(SchoolMember.school_id).where(SchoolMember.user_id == user.id)
+
+
+def manageable_classrooms(user: User | None) -> Select:
+    """Classes whose roster an administrator may set from the People page: every class for a
+    district admin, the classes of their schools for a school admin, else none."""
+    stmt = select(Classroom)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(Classroom.school_id.in_(administered_school_ids(user)))
+    return _nothing(stmt)
+
+
+def manageable_people(user: User | None) -> Select:
+    """The accounts an administrator finds and edits on the People page: everyone for a
+    district admin; for a school admin the people of their schools (members, or teaching or
+    enrolled in one of its classes) but never a district admin; nobody for anyone else."""
+    stmt = select(User)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        from cbl.schools.models import SchoolMember
+
+        schools = administered_school_ids(user)
+        classes = select(Classroom.id).where(Classroom.school_id.in_(schools))
+        return stmt.where(User.role != Role.ADMIN, or_(
+            User.id.in_(select(SchoolMember.user_id).where(SchoolMember.school_id.in_(schools))),
+            User.id.in_(select(Enrolment.user_id).where(Enrolment.classroom_id.in_(classes))),
+            User.id.in_(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id.in_(classes)))))
+    return _nothing(stmt)
+
+
 def renamable_people(user: User | None) -> Select:
     """The students whose names ``user`` may set and whose name requests they decide: for
     admins every student, for teachers the students of the classes they teach, else nobody."""

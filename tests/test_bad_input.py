@@ -17,7 +17,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
           "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
-          "scope", "student")
+          "scope", "student",
+          "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},

@@ -104,9 +104,11 @@ def _count(model) -> int:
 
 
 def _forms(page: str) -> list[tuple[str, str]]:
-    """(action, body) of each form on a page."""
+    """(action, body) of each form on a page that posts (a search form's GET makes nothing)."""
     forms = []
     for m in re.finditer(r"<form\b([^>]*)>(.*?)</form>", page, re.S):
+        if 'method="get"' in m.group(1).lower():
+            continue
         action = re.search(r'action="([^"]*)"', m.group(1))
         forms.append((html.unescape(action.group(1)) if action else "", m.group(2)))
     return forms

@@ -99,6 +99,10 @@ EXPECTED: dict[str, dict] = {
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
     "admin.school_settings": ADMIN_ONLY,
+    # the People page: district admins everywhere, school admins within their schools
+    "admin.edit_person": ADMIN_ONLY,
+    "admin.place_person": ADMIN_ONLY,  # empty form: 400 re-render
+    "admin.unplace_person": ADMIN_ONLY,
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
@@ -167,6 +171,10 @@ EXPECTED: dict[str, dict] = {
     "teams.edit_classroom": MANAGE_CLASS,
     "teams.regenerate_code": MANAGE_CLASS,
     "teams.remove_student": MANAGE_CLASS,
+    "teams.move_student": MANAGE_CLASS,
+    "teams.roster_add": MANAGE_CLASS,
+    "teams.roster_preview": MANAGE_CLASS,  # empty form: 400 re-render
+    "teams.roster_confirm": MANAGE_CLASS,  # no previewed list: 400
     "teams.create_team": MANAGE_CLASS,  # students only where the class lets them (off here)
     "teams.edit_team": MANAGE_CLASS,
     "teams.join_team": SELF_FORM_TEAM_OFF,

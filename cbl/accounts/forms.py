@@ -61,3 +61,34 @@ class ActiveForm(Form):
 class LoginLinkRequestForm(Form):
     email = EmailField(_l("Your email address"), filters=[lambda value: value.strip() if value else value], validators=[DataRequired(), Email(check_deliverability=False),
                                                              Length(max=254)])
+
+
+ROLE_LABELS = (("student", _l("Student")), ("teacher", _l("Teacher")), ("partner", _l("Community partner")),
+               ("school_admin", _l("School administrator")), ("admin", _l("District administrator")))
+
+
+class PeopleSearchForm(Form):
+    """The People page's search and filters (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    # Own ids: the create form on the same page has a "role" field too.
+    q = StringField(_l("Search"), id="filter-q", validators=[Length(max=100)],
+                    description=_l("Part of a name, email, username or school id."))
+    role = SelectField(_l("Role"), id="filter-role", choices=choices([("", _l("All roles")), *ROLE_LABELS]), default="")
+    classroom = SelectField(_l("Class"), id="filter-classroom", validate_choice=False, default="")
+
+
+class EditPersonForm(Form):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS))
+    username = StringField(_l("Username"), validators=[Length(max=64)],
+                           description=_l("How a student without email signs in: lower-case letters, digits, dots, "
+                                          "dashes or underscores."))
+    school_id = StringField(_l("School id"), validators=[Length(max=64)],
+                            description=_l("The school's own number for a student, as in your student information system."))
+
+
+class PlaceInClassForm(Form):
+    classroom = SelectField(_l("Place in the class"), coerce=int, validate_choice=True)

@@ -1,6 +1,7 @@
 """The user account."""
 
 import enum
+import re
 import secrets
 from datetime import datetime
 
@@ -107,6 +108,11 @@ def normalise_email(email: str) -> str:
 
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+
+
+# What a username may be: lower-case letters, digits, dots, dashes and underscores (never an
+# @, which marks an email at sign-in), 3 to 64 characters.
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
 def normalise_username(username: str) -> str:

@@ -1,12 +1,13 @@
 """Account use cases."""
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from flask_babel import gettext as _
 
 from cbl import audit
-from cbl.accounts.models import Role, User, get_user_by_email, get_user_by_sign_in_name, normalise_email
+from cbl.accounts.models import (USERNAME_PATTERN, Role, User, get_user_by_email, get_user_by_sign_in_name,
+                                 normalise_email, normalise_username)
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
@@ -119,6 +120,67 @@ def set_active(user_id: int, active: bool, acting: User) -> User:
     return user
 
 
-def list_users_query():
-    """Every account, for the administrators' list."""
-    return select(User).order_by(User.role, User.display_name, User.id)
+def list_users_query(base=None, search: str = "", role: Role | None = None, classroom_id: int | None = None):
+    """The accounts of ``base`` (every account when None; an administrator's scope from
+    :func:`cbl.permissions.manageable_people`) whose name, email, username or school id
+    contains ``search``, of ``role``, teaching or enrolled in ``classroom_id``."""
+    from cbl.teams.models import ClassroomTeacher, Enrolment
+
+    stmt = base if base is not None else select(User)
+    words = search.strip().lower()
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                for column in (User.display_name, User.email, User.username, User.school_id))))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if classroom_id is not None:
+        stmt = stmt.where(or_(
+            User.id.in_(select(Enrolment.user_id).where(Enrolment.classroom_id == classroom_id)),
+            User.id.in_(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id == classroom_id))))
+    return stmt.order_by(User.role, User.display_name, User.id)
+
+
+def edit_person(user: User, acting: User, display_name: str, role: Role, username: str, school_id: str) -> list[str]:
+    """An administrator sets a person's name, role, username and school id. Returns what
+    changed (for the message); raises ValidationFailed (naming the field) for a taken or
+    invalid username, a taken school id, or a role the administrator may not give."""
+    name = " ".join(display_name.split())
+    username = normalise_username(username) if username and username.strip() else None
+    school_id = (school_id or "").strip() or None
+    if user.id == acting.id and role is not user.role:
+        raise ValidationFailed(_("You cannot change your own role."), field="role")
+    if acting.role is not Role.ADMIN and (role in (Role.ADMIN, Role.SCHOOL_ADMIN) or user.role is Role.SCHOOL_ADMIN) \
+            and role is not user.role:
+        raise ValidationFailed(_("Only a district administrator gives or takes administrator roles."), field="role")
+    if username is not None:
+        if not USERNAME_PATTERN.match(username):
+            raise ValidationFailed(_("Use 3 to 64 letters a–z, digits, dots, dashes or underscores, starting with a "
+                                     "letter or digit."), field="username")
+        if db.session.scalar(select(User.id).where(User.username == username, User.id != user.id).limit(1)):
+            raise ValidationFailed(_("The username “%(name)s” is taken.", name=username), field="username")
+    elif user.email is None:
+        raise ValidationFailed(_("This account has no email: it needs a username to sign in."), field="username")
+    if school_id is not None and school_id_taken(school_id, exclude_id=user.id):
+        raise ValidationFailed(_("Another account already has this school id."), field="school_id")
+    changes = []
+    for label, attribute, value in (("name", "display_name", name), ("role", "role", role),
+                                    ("username", "username", username), ("school id", "school_id", school_id)):
+        before = getattr(user, attribute)
+        if before != value:
+            changes.append(f"{label}: {before or '—'} → {value or '—'}")
+            setattr(user, attribute, value)
+    if changes:
+        if changes[0].startswith("name"):
+            user.requested_name = None  # a waiting request is settled by the new name
+        audit.record(audit.Action.ACCOUNT_EDITED, actor_id=acting.id, object_type="user", object_id=user.id,
+                     detail="; ".join(changes))
+        if any(change.startswith("role") for change in changes):
+            user.end_sessions()  # what the account may do changed: sign in again
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(_("Someone took this username or school id at the same moment."),
+                               field="username") from None
+    return changes

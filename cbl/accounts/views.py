@@ -5,15 +5,19 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from cbl.accounts import links, services
-from cbl.accounts.forms import (ActiveForm, CreateUserForm, LoginForm, LoginLinkRequestForm, PasswordChangeForm,
-                                ProfileForm)
-from cbl.accounts.models import Role
+from cbl.accounts.forms import (ActiveForm, CreateUserForm, EditPersonForm, LoginForm, LoginLinkRequestForm,
+                                PasswordChangeForm, PeopleSearchForm, PlaceInClassForm, ProfileForm)
+from cbl.accounts.models import Role, User
 from cbl.errors import NotFound, ValidationFailed
-from cbl.formtools import EmptyForm
+from cbl.extensions import db
+from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
-from cbl.permissions import role_required
+from cbl.permissions import get_visible, manageable_classrooms, manageable_people, role_required
+from cbl.teams import roster
+from cbl.teams.models import Classroom, Enrolment
 from cbl.ratelimit import link_request_limits, sign_in_limits
 
 bp = Blueprint("accounts", __name__)
@@ -146,11 +150,34 @@ def change_password():
     return render_template("accounts/account.html", profile=profile, password=password), 400
 
 
+ADMINS = (Role.ADMIN, Role.SCHOOL_ADMIN)
+
+
+def _people_page(form: CreateUserForm, status: int = 200):
+    """The People page: search and filters (``?q=&role=&classroom=``), a page of accounts
+    within the administrator's scope, and (for district admins) the create form."""
+    search = PeopleSearchForm(request.args)
+    classes = list(db.session.scalars(manageable_classrooms(current_user).where(Classroom.archived.is_(False))
+                                      .order_by(Classroom.name, Classroom.id)))
+    search.classroom.choices = choices([("", _("All classes")),
+                                        *((str(c.id), f"{c.name} ({c.term})" if c.term else c.name) for c in classes)])
+    valid = search.validate()
+    role = Role(search.role.data) if valid and search.role.data else None
+    classroom_id = int(search.classroom.data) if valid and (search.classroom.data or "").isdigit() else None
+    if classroom_id is not None and classroom_id not in {c.id for c in classes}:
+        classroom_id, search.classroom.data = None, ""
+    query = (search.q.data or "").strip() if valid else ""
+    page = paginate(services.list_users_query(manageable_people(current_user), query, role, classroom_id))
+    filters = {k: v for k, v in (("q", query), ("role", role.value if role else ""),
+                                 ("classroom", classroom_id or "")) if v}
+    return render_template("admin/users.html", page=page, form=form, active_form=ActiveForm(), search=search,
+                           filters=filters, searched=bool(filters)), 400 if not valid else status
+
+
 @admin_bp.get("/users")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def users():
-    page = paginate(services.list_users_query())
-    return render_template("admin/users.html", page=page, form=CreateUserForm(), active_form=ActiveForm())
+    return _people_page(CreateUserForm())
 
 
 @admin_bp.post("/users")
@@ -165,9 +192,96 @@ def create_user():
             getattr(form, err.field or "email").errors = [str(err)]
         else:
             flash(_("Account created for %(name)s.", name=user.display_name), "success")
+            if user.role is Role.STUDENT:
+                flash(_("Place them in a class below."), "info")
+                return redirect(url_for("admin.edit_person", user_id=user.id))
             return redirect(url_for("admin.users"))
-    page = paginate(services.list_users_query())
-    return render_template("admin/users.html", page=page, form=form, active_form=ActiveForm()), 400
+    return _people_page(form, 400)
+
+
+def _person(user_id: int) -> User:
+    """An account within the administrator's scope, else 404."""
+    return get_visible(manageable_people(current_user), User, user_id)
+
+
+def _placement(person: User):
+    """The person's classes (within the administrator's scope) and those they may be placed in."""
+    scope = manageable_classrooms(current_user)
+    placed = list(db.session.scalars(scope.join(Enrolment, Enrolment.classroom_id == Classroom.id)
+                                     .where(Enrolment.user_id == person.id).order_by(Classroom.name)))
+    placed_ids = {c.id for c in placed}
+    open_classes = [c for c in db.session.scalars(scope.where(Classroom.archived.is_(False))
+                                                  .order_by(Classroom.name, Classroom.id)) if c.id not in placed_ids]
+    form = PlaceInClassForm()
+    form.classroom.choices = choices((c.id, f"{c.name} ({c.term})" if c.term else c.name) for c in open_classes)
+    return placed, form
+
+
+def _person_page(person: User, form: EditPersonForm, status: int = 200, place_form=None):
+    placed, default_place = _placement(person)
+    if place_form is not None:
+        place_form.classroom.choices = default_place.classroom.choices
+    return render_template("admin/person.html", person=person, form=form, placed=placed,
+                           place=place_form or default_place, empty=EmptyForm()), status
+
+
+@admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def edit_person(user_id: int):
+    """Edit a person's name, role, username and school id; place a student in classes."""
+    person = _person(user_id)
+    form = EditPersonForm(obj=person)
+    if request.method == "GET":
+        form.role.data = person.role.value
+    if current_user.role is not Role.ADMIN:
+        form.role.choices = [c for c in form.role.choices if c.value not in ("admin", "school_admin")] \
+            if person.role not in (Role.ADMIN, Role.SCHOOL_ADMIN) else form.role.choices
+    if form.validate_on_submit():
+        try:
+            changes = services.edit_person(person, current_user, form.display_name.data, Role(form.role.data),
+                                           form.username.data, form.school_id.data)
+        except ValidationFailed as err:
+            getattr(form, err.field or "display_name").errors = [str(err)]
+        else:
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for("admin.edit_person", user_id=person.id))
+    return _person_page(person, form, 400 if request.method == "POST" else 200)
+
+
+@admin_bp.post("/users/<int:user_id>/classes")
+@role_required(*ADMINS)
+def place_person(user_id: int):
+    person = _person(user_id)
+    if person.role is not Role.STUDENT:
+        abort(403, _("Only students are placed in classes here; teachers are set in the class's settings."))
+    placed, form = _placement(person)
+    choices_by_id = {int(c.value): c.label for c in form.classroom.choices}
+    if choices_by_id and form.validate_on_submit():
+        classroom = db.session.get(Classroom, form.classroom.data)
+        roster.enrol(classroom, person, current_user)
+        flash(_("%(name)s is now in %(class_name)s.", name=person.display_name, class_name=classroom.name), "success")
+        return redirect(url_for("admin.edit_person", user_id=person.id))
+    if not form.errors:
+        form.classroom.errors = [_("Choose a class.")]
+    edit = EditPersonForm(obj=person)
+    edit.role.data = person.role.value
+    return _person_page(person, edit, 400, place_form=form)
+
+
+@admin_bp.post("/users/<int:user_id>/classes/<int:classroom_id>/remove")
+@role_required(*ADMINS)
+def unplace_person(user_id: int, classroom_id: int):
+    person = _person(user_id)
+    classroom = get_visible(manageable_classrooms(current_user), Classroom, classroom_id)
+    enrolled = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == person.id,
+                                                            Enrolment.classroom_id == classroom.id))
+    if enrolled is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        roster.remove(classroom, person, current_user)
+        flash(_("%(name)s is no longer in %(class_name)s. Nothing was deleted: their work stays with their "
+                "team's projects.", name=person.display_name, class_name=classroom.name), "success")
+    return redirect(url_for("admin.edit_person", user_id=person.id))
 
 
 @admin_bp.post("/users/<int:user_id>/active")

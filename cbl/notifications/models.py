@@ -31,6 +31,8 @@ class NotificationKind(enum.StrEnum):
     NAME_DECLINED = "name_declined"  # to a student: a teacher kept their name as it was
     PHASE_STEPPED_BACK = "phase_stepped_back"  # to a teacher: a team went back to an earlier phase
     ENTRY_DELETED = "entry_deleted"  # to an author: someone else deleted their entry
+    CLASS_LEFT = "class_left"  # to a student: a teacher or admin took them out of a class
+    CLASS_MOVED = "class_moved"  # to a student: a teacher moved them to another class
 
 
 class DigestChoice(enum.StrEnum):

@@ -29,8 +29,8 @@ from cbl.notifications.models import DigestChoice, Notification, NotificationKin
 
 # Parameters every text may name; callers pass the ones their kind uses (see TEXTS):
 # person (who did it), project (the challenge's title), team, phase (a Phase value), guest,
-# goal (a learning goal's title), entry (a portfolio entry's title).
-PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal", "entry")
+# goal (a learning goal's title), entry (a portfolio entry's title), classroom (a class's name).
+PARAM_NAMES = ("person", "project", "team", "phase", "guest", "goal", "entry", "classroom")
 MAX_PARAM_LENGTH = 200
 DIGEST_MAX_ITEMS = 50
 
@@ -53,6 +53,10 @@ TEXTS = {
                                             "the phase history."),
     NotificationKind.ENTRY_DELETED: _l("%(person)s deleted your entry “%(entry)s” in “%(project)s”. "
                                        "You can restore it from Recently deleted for 30 days."),
+    NotificationKind.CLASS_LEFT: _l("%(person)s took you out of the class %(classroom)s. Nothing of yours was "
+                                    "deleted: your work stays with your team's projects."),
+    NotificationKind.CLASS_MOVED: _l("%(person)s moved you to the class %(classroom)s. Your work so far stays "
+                                     "with your earlier class's projects."),
 }
 # Notices of things a teacher has to do: the digest lists the teacher's inbox, computed from
 # what still waits, instead of these (a request answered since is not mailed).

@@ -1,7 +1,8 @@
 """Forms of the teams area."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -73,3 +74,38 @@ class StudentNameForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     school_id = StringField(_l("School id (optional)"), validators=[Length(max=64)],
                             description=_l("The school's own number for a student, as in your student information system."))
+
+
+class AddStudentForm(Form):
+    """One student, typed in: checked like a one-line list (cbl/teams/roster.py)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("First name and surname."))
+    email = StringField(_l("Email (optional)"), validators=[Length(max=254)])
+    school_id = StringField(_l("School id (optional)"), validators=[Length(max=64)],
+                            description=_l("The school's own number for a student, as in your student information system."))
+    username = StringField(_l("Username (optional)"), validators=[Length(max=64)],
+                           description=_l("For a student without email. Left empty, one is made from the name, "
+                                          "such as “mayac”."))
+
+
+class RosterListForm(Form):
+    """A list of students, pasted or uploaded."""
+
+    students = TextAreaField(_l("Students, one a line"), validators=[Length(max=100_000)],
+                             description=_l("Name, email, school id — empty fields allowed, for example "
+                                            "“Maya Chen, maya@school.org, 20417” or “Leo Park,,20418”. "
+                                            "Or paste a table whose first row names the columns: name, email, "
+                                            "school_id, username. At most 500 students at once."))
+    upload = FileField(_l("Or upload a CSV file"),
+                       description=_l("Its first row names the columns: name, email, school_id, username."))
+
+
+class ConfirmRosterForm(OnceForm):
+    """Saving a previewed list: the list travels signed, and is checked again."""
+
+    payload = HiddenField(validators=[DataRequired(), Length(max=200_000)])
+
+
+class MoveStudentForm(Form):
+    target = SelectField(_l("Move to the class"), coerce=int, validate_choice=True)

@@ -122,14 +122,6 @@ def classroom_for_code(code: str) -> Classroom:
     return _classroom_for_code(code)
 
 
-def remove_student(classroom: Classroom, user_id: int) -> None:
-    """Take a student out of the class and out of its teams; their work stays with the team."""
-    team_ids = select(Team.id).where(Team.classroom_id == classroom.id)
-    db.session.execute(delete(TeamMember).where(TeamMember.user_id == user_id, TeamMember.team_id.in_(team_ids)))
-    db.session.execute(delete(Enrolment).where(Enrolment.user_id == user_id, Enrolment.classroom_id == classroom.id))
-    db.session.commit()
-
-
 def _enrolled_ids(classroom: Classroom) -> set[int]:
     return set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.classroom_id == classroom.id)))
 

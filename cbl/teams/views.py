@@ -148,16 +148,6 @@ def regenerate_code(classroom_id: int):
     return redirect(url_for("teams.classroom", classroom_id=classroom.id))
 
 
-@bp.post("/classes/<int:classroom_id>/students/<int:user_id>/remove")
-@login_required
-def remove_student(classroom_id: int, user_id: int):
-    classroom = _managed_classroom(classroom_id)
-    if EmptyForm().validate_on_submit():
-        services.remove_student(classroom, user_id)
-        flash(_("The student was removed from the class. Their team's work is kept."), "success")
-    return redirect(url_for("teams.classroom", classroom_id=classroom.id))
-
-
 def _duplicate_team_name(form: StudentTeamForm, classroom: Classroom, team: Team | None = None) -> str | None:
     """The warning for a team name the class already uses, unless confirmed."""
     if form.confirm_duplicate.data or not services.team_name_taken(classroom.id, form.name.data,
