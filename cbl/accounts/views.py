@@ -9,11 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from cbl.accounts import links, services
 from cbl.accounts.forms import (ActiveForm, CreateUserForm, LoginForm, LoginLinkRequestForm, PasswordChangeForm,
                                 ProfileForm)
-from cbl.accounts.models import Role
+from cbl.accounts.models import Role, User
+from cbl.extensions import db
+from cbl.formtools import choices
+from cbl.schools import services as schools_services
 from cbl.errors import NotFound, ValidationFailed
 from cbl.formtools import EmptyForm
 from cbl.paging import paginate
-from cbl.permissions import role_required
+from cbl.permissions import ADMINS, administered_people, administered_school_ids, role_required
 from cbl.ratelimit import link_request_limits, sign_in_limits
 
 bp = Blueprint("accounts", __name__)
@@ -146,17 +149,37 @@ def change_password():
     return render_template("accounts/account.html", profile=profile, password=password), 400
 
 
+def _people_page():
+    """The accounts the admin manages: everyone for a district admin, their schools' people
+    for a school admin."""
+    return paginate(administered_people(current_user).order_by(User.role, User.display_name, User.id))
+
+
+def _create_user_form() -> CreateUserForm:
+    """The account form, offering the schools the admin runs; a school admin creates only
+    teachers, students and partners, always in one of their schools."""
+    form = CreateUserForm()
+    schools = schools_services.list_schools(administered_school_ids(current_user))
+    # 0: no school (a district admin's choice only, e.g. for a partner or another district admin).
+    form.school.choices = choices(([(0, _("No school"))] if current_user.is_admin else [])
+                                  + [(s.id, s.name) for s in schools])
+    if not current_user.is_admin:
+        form.role.choices = [c for c in form.role.choices
+                             if c.value not in (Role.ADMIN.value, Role.SCHOOL_ADMIN.value)]
+    return form
+
+
 @admin_bp.get("/users")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def users():
-    page = paginate(services.list_users_query())
-    return render_template("admin/users.html", page=page, form=CreateUserForm(), active_form=ActiveForm())
+    return render_template("admin/users.html", page=_people_page(), form=_create_user_form(),
+                           active_form=ActiveForm())
 
 
 @admin_bp.post("/users")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def create_user():
-    form = CreateUserForm()
+    form = _create_user_form()
     if form.validate_on_submit():
         try:
             user = services.create_user(form.email.data, form.display_name.data, form.password.data,
@@ -164,18 +187,21 @@ def create_user():
         except ValidationFailed as err:
             getattr(form, err.field or "email").errors = [str(err)]
         else:
+            if form.school.data:
+                schools_services.add_member(form.school.data, user)
             flash(_("Account created for %(name)s.", name=user.display_name), "success")
             return redirect(url_for("admin.users"))
-    page = paginate(services.list_users_query())
-    return render_template("admin/users.html", page=page, form=form, active_form=ActiveForm()), 400
+    return render_template("admin/users.html", page=_people_page(), form=form, active_form=ActiveForm()), 400
 
 
 @admin_bp.post("/users/<int:user_id>/active")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def set_active(user_id: int):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
+    if db.session.scalar(administered_people(current_user).where(User.id == user_id)) is None:
+        abort(404)  # unknown, or a person of another school
     try:
         user = services.set_active(user_id, bool(form.active.data), current_user)
     except NotFound:
