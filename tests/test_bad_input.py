@@ -16,7 +16,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
+          "identifier", "person", "school", "academic_term")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -50,7 +51,9 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
-         "assessment.partner_questions": "teacher"}
+         "assessment.partner_questions": "teacher",
+         # schools and terms: the district admin; a teacher ends the term of their class
+         "schools": "admin", "schools.archive_term": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
              "feedback.accept")
