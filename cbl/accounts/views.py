@@ -163,6 +163,8 @@ def _create_user_form() -> CreateUserForm:
     # 0: no school (a district admin's choice only, e.g. for a partner or another district admin).
     form.school.choices = choices(([(0, _("No school"))] if current_user.is_admin else [])
                                   + [(s.id, s.name) for s in schools])
+    if request.method == "POST" and form.school.name not in request.form:  # a post of an older page
+        form.school.data = form.school.choices[0].value if form.school.choices else 0
     if not current_user.is_admin:
         form.role.choices = [c for c in form.role.choices
                              if c.value not in (Role.ADMIN.value, Role.SCHOOL_ADMIN.value)]

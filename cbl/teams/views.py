@@ -88,10 +88,14 @@ def _offer_schools_and_terms(form: ClassroomForm, classroom: Classroom | None) -
             term_pairs.append((t.id, label))
     form.academic_term.choices = choices([(0, _("No term (use the label below)"))] + term_pairs)
     form.terms_by_id = {t.id: t for t in terms}
-    if request.method == "GET":
-        form.school.data = classroom.school_id if classroom is not None and classroom.school_id else \
-            (schools[0].id if schools else 0)
-        form.academic_term.data = classroom.term_id if classroom is not None and classroom.term_id else 0
+    current_school = classroom.school_id if classroom is not None and classroom.school_id else \
+        (schools[0].id if schools else 0)
+    current_term = classroom.term_id if classroom is not None and classroom.term_id else 0
+    # A page shows both fields; a post without them (an older page, a script) keeps what the class has.
+    if request.method == "GET" or form.school.name not in request.form:
+        form.school.data = current_school
+    if request.method == "GET" or form.academic_term.name not in request.form:
+        form.academic_term.data = current_term
 
 
 def _chosen_term(form: ClassroomForm):
