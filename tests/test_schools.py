@@ -245,6 +245,33 @@ def test_an_invitation_names_the_school_of_its_class(app, client, auth, district
     assert "Riverside" not in mail.get_content()
 
 
+def test_a_guests_sign_in_link_names_the_school_of_the_project_shared_with_them(app, client, district):
+    app.config["MAIL_BACKEND"] = "memory"
+    save_settings("Riverside School District", "", "")
+    d = district
+    project = factories.make_project(factories.make_team(d["class_b"], d["student_b"]),
+                                     factories.make_challenge(d["class_b"]))
+    partner = factories.make_user(Role.PARTNER, email="guest@example.com")
+    factories.grant_partner(project, partner)
+    assert client.post("/login/link", data={"email": "guest@example.com"}).status_code in (200, 302)
+    mail = outbox()[-1]
+    assert mail["To"] == "guest@example.com" and "Sent for Hillcrest High School" in mail.get_content()
+
+
+def test_a_digest_names_the_school_of_its_reader(app, district):
+    from cbl.notifications.models import DigestChoice, NotificationKind
+    from cbl.notifications.services import notify, send_digests, set_preference
+
+    app.config["MAIL_BACKEND"] = "memory"
+    save_settings("Riverside School District", "", "")
+    notify([district["student_b"].id], NotificationKind.PHASE_APPROVED, url="/home")
+    db.session.commit()
+    set_preference(district["student_b"], DigestChoice.DAILY)
+    send_digests(utcnow() + timedelta(minutes=1))
+    [mail] = [m for m in outbox() if m["To"] == district["student_b"].email]
+    assert "Sent for Hillcrest High School" in mail.get_content()
+
+
 def test_a_showcase_story_names_the_school_of_its_class(client, district):
     d = district
     team = factories.make_team(d["class_b"], d["student_b"])
