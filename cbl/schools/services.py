@@ -9,16 +9,13 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select
 
-from cbl.dbtypes import utcnow
 from cbl.accounts.models import Role, User, get_user_by_sign_in_name
+from cbl.dbtypes import utcnow
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.projects import lifecycle
 from cbl.schools.models import School, SchoolMember, Term, TermKind
 from cbl.teams.models import Classroom, ClassroomTeacher
-
-DEFAULT_SCHOOL_NAME = "Our school"
-
 
 # --- schools -------------------------------------------------------------------------------
 
@@ -63,6 +60,17 @@ def school_admins(school: School) -> list[User]:
     return list(db.session.scalars(select(User).join(SchoolMember, SchoolMember.user_id == User.id)
                                    .where(SchoolMember.school_id == school.id, User.role == Role.SCHOOL_ADMIN)
                                    .order_by(User.display_name)))
+
+
+def admins_by_school(schools: list[School]) -> dict[int, list[User]]:
+    """The school admins of each of these schools, in one query."""
+    found: dict[int, list[User]] = {school.id: [] for school in schools}
+    rows = db.session.execute(select(SchoolMember.school_id, User).join(User, User.id == SchoolMember.user_id)
+                              .where(SchoolMember.school_id.in_(list(found)), User.role == Role.SCHOOL_ADMIN)
+                              .order_by(User.display_name))
+    for school_id, user in rows:
+        found[school_id].append(user)
+    return found
 
 
 def appoint_admin(school: School, sign_in_name: str) -> User:

@@ -40,7 +40,7 @@ def index():
     schools = services.list_schools(administered_school_ids(current_user))
     terms = db.session.scalars(services.visible_terms(current_user, administered_school_ids(current_user))).all()
     return render_template("schools/index.html", schools=schools, terms=terms, form=SchoolForm(),
-                           admins={s.id: services.school_admins(s) for s in schools},
+                           admins=services.admins_by_school(schools),
                            editable_term=lambda term: _may_edit_term(term))
 
 
@@ -56,7 +56,7 @@ def create():
     schools = services.list_schools(administered_school_ids(current_user))
     terms = db.session.scalars(services.visible_terms(current_user, administered_school_ids(current_user))).all()
     return render_template("schools/index.html", schools=schools, terms=terms, form=form,
-                           admins={s.id: services.school_admins(s) for s in schools},
+                           admins=services.admins_by_school(schools),
                            editable_term=lambda term: _may_edit_term(term)), 400
 
 

@@ -16,7 +16,6 @@ from cbl.permissions import (ADMINS, administered_school_ids, can_change_classro
                              can_manage_classroom, get_visible, role_required, school_people_ids, team_of_student,
                              visible_classrooms, visible_teams)
 from cbl.schools import services as schools_services
-from cbl.schools.models import Term
 from cbl.teams import names, services
 from cbl.teams.forms import AdminClassroomForm, ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
 from cbl.teams.models import Classroom, Team, TeamMember
