@@ -141,3 +141,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competencies_bp)
     from cbl.cards.views import bp as cards_bp  # sign-in cards (also registers their audit words)
     app.register_blueprint(cards_bp)
+    from cbl.schools.views import bp as schools_bp
+    app.register_blueprint(schools_bp)

@@ -1,4 +1,5 @@
-"""The demo school that ``make run`` seeds: one class, two teams under way on a challenge.
+"""The demo district that ``make run`` seeds: Riverside Middle School with one class, two teams
+under way on a challenge, and Hillcrest High School with one teacher and a class of its own.
 
 Its people and work are invented; any likeness to real people is accidental."""
 
@@ -29,6 +30,8 @@ from cbl.projects import phases, services
 from cbl.projects.defaults import REFLECTION_PROMPTS
 from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
 from cbl.school import save_settings
+from cbl.schools import services as schools
+from cbl.schools.models import Term, TermKind
 from cbl.teams import services as teams
 
 DEMO_PASSWORD = "cbl-demo-2026"
@@ -36,8 +39,12 @@ DEMO_PASSWORD = "cbl-demo-2026"
 # What the admin fills in on "School settings": mail to families and partners names the school
 # and comes from its office, as a real school's would (issue 10, item 9).
 SCHOOL = ("Riverside Middle School", "Riverside Middle School", "office@riverside.example")
+# The district admin runs every school; the principal runs Riverside only.
 ADMIN = ("admin@riverside.example", "Sam Okafor")
+SCHOOL_ADMIN = ("principal@riverside.example", "Dana Brooks")
 TEACHER = ("rivera@riverside.example", "Ana Rivera")
+SECOND_SCHOOL = ("Hillcrest High School", "HHS")
+SECOND_TEACHER = ("haddad@hillcrest.example", "Omar Haddad")
 PARTNER = ("jordan.kim@cityutility.example", "Jordan Kim")
 TEAMS = {
     "Rain Catchers": [("maya@riverside.example", "Maya Chen"), ("leo@riverside.example", "Leo Martins"),
@@ -75,9 +82,18 @@ def seed_demo() -> bool:
 def _seed() -> None:
     save_settings(*SCHOOL)
     create_user(*ADMIN, DEMO_PASSWORD, Role.ADMIN)
+    riverside = schools.create_school(SCHOOL[0], "RMS")
+    fall = Term(title="Fall 2026", kind=TermKind.TERM, starts_on=date(2026, 8, 31), ends_on=date(2026, 12, 18))
+    db.session.add(fall)  # a term of the whole district
+    db.session.flush()
+    principal = create_user(*SCHOOL_ADMIN, DEMO_PASSWORD, Role.SCHOOL_ADMIN)
+    schools.add_member(riverside.id, principal)
     teacher = create_user(*TEACHER, DEMO_PASSWORD, Role.TEACHER)
+    schools.add_member(riverside.id, teacher)
     partner = create_user(*PARTNER, DEMO_PASSWORD, Role.PARTNER)
-    classroom = teams.create_classroom(teacher, "Grade 8 Science", "Fall 2026")
+    classroom = teams.create_classroom(teacher, "Grade 8 Science", fall.title, school_id=riverside.id,
+                                       term_id=fall.id)
+    _second_school(fall)
     students: dict[str, list[User]] = {}
     for team_name, people in TEAMS.items():
         students[team_name] = []
@@ -86,6 +102,7 @@ def _seed() -> None:
             user = create_user(email, name, DEMO_PASSWORD, Role.STUDENT,
                                school_id=f"RMS-{4101 + sum(len(p) for p in students.values())}")
             teams.join_classroom(user, classroom.join_code)
+            schools.add_member(riverside.id, user)
             students[team_name].append(user)
         teams.create_team(classroom, team_name, [u.id for u in students[team_name]])
     today = date.today()
@@ -117,6 +134,15 @@ def _seed() -> None:
                                   granted_by_id=teacher.id, expires_at=utcnow() + timedelta(days=90)))
     _feedback(projects["Rain Catchers"], students["Rain Catchers"], teacher, partner, students["Tap Detectives"][1])
     _assessment(challenge, projects, students, teacher, classroom)
+
+
+def _second_school(fall: Term) -> None:
+    """Hillcrest High School: a teacher and a class of the same term, which Riverside's principal
+    does not see."""
+    hillcrest = schools.create_school(*SECOND_SCHOOL)
+    teacher = create_user(*SECOND_TEACHER, DEMO_PASSWORD, Role.TEACHER)
+    schools.add_member(hillcrest.id, teacher)
+    teams.create_classroom(teacher, "Grade 10 Biology", fall.title, school_id=hillcrest.id, term_id=fall.id)
 
 
 def _assessment(challenge, projects: dict[str, Project], students: dict[str, list[User]], teacher: User,

@@ -23,6 +23,7 @@ from cbl.dbtypes import utcnow
 from cbl.extensions import db, login_manager
 from cbl.portfolio.models import Entry, EntryKind, Publication, PublicationStatus, Visibility
 from cbl.projects.models import Challenge, Project, ProjectPartner
+from cbl.schools.models import School, SchoolMember
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, Team, TeamMember
 
 
@@ -77,16 +78,86 @@ def _nothing(stmt: Select) -> Select:
     return stmt.where(False)
 
 
+# --- administrators: the district's and the schools' ----------------------------------------
+
+ADMINS = (Role.ADMIN, Role.SCHOOL_ADMIN)
+
+
+def is_any_admin(user: User | None) -> bool:
+    """A district admin (everywhere) or a school admin (within their own schools)."""
+    return not _is_anonymous(user) and user.role in ADMINS
+
+
+def administered_school_ids(user: User | None) -> Select:
+    """The schools the user runs: every school for a district admin, the schools a school
+    admin is a member of, none for anyone else."""
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return _nothing(select(School.id))
+    if user.role is Role.ADMIN:
+        return select(School.id)
+    return select(SchoolMember.school_id).where(SchoolMember.user_id == user.id)
+
+
+def administered_classroom_ids(user: User | None) -> Select:
+    """The classes the user administers: all for a district admin (a class of no school
+    too), the classes of their schools for a school admin, none for anyone else."""
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return _nothing(select(Classroom.id))
+    if user.role is Role.ADMIN:
+        return select(Classroom.id)
+    return select(Classroom.id).where(Classroom.school_id.in_(administered_school_ids(user)))
+
+
+def administers_school(user: User | None, school_id: int | None) -> bool:
+    """Whether the user runs this school (a district admin runs every school)."""
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return school_id is not None and bool(db.session.scalar(select(exists().where(
+        SchoolMember.user_id == user.id, SchoolMember.school_id == school_id))))
+
+
+def administers_classroom(user: User | None, classroom: Classroom) -> bool:
+    """Whether the user administers this class: a district admin always, a school admin
+    when the class belongs to one of their schools."""
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return False
+    return user.role is Role.ADMIN or administers_school(user, classroom.school_id)
+
+
+def school_people_ids(school_ids: Select) -> Select:
+    """The people of these schools: their members, and the teachers and students of their classes."""
+    classes = select(Classroom.id).where(Classroom.school_id.in_(school_ids))
+    return (select(SchoolMember.user_id).where(SchoolMember.school_id.in_(school_ids))
+            .union(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id.in_(classes)),
+                   select(Enrolment.user_id).where(Enrolment.classroom_id.in_(classes))))
+
+
+def administered_people(user: User | None) -> Select:
+    """The accounts an admin manages: every account for a district admin; for a school admin
+    the people of their schools but district admins; nobody for anyone else."""
+    stmt = select(User)
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    return stmt.where(User.id.in_(school_people_ids(administered_school_ids(user))), User.role != Role.ADMIN)
+
+
 # --- scoping queries ---------------------------------------------------------------------
 
 def visible_classrooms(user: User | None) -> Select:
-    """Classes the user may open: admins all, teachers those they teach, students those
+    """Classes the user may open: district admins all, school admins those of their
+    schools, teachers those they teach, students those
     they are enrolled in; partners and anonymous visitors none."""
     stmt = select(Classroom)
     if _is_anonymous(user):
         return _nothing(stmt)
     if user.role is Role.ADMIN:
         return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(Classroom.id.in_(administered_classroom_ids(user)))
     if user.role is Role.TEACHER:
         return stmt.where(Classroom.id.in_(taught_classroom_ids(user)))
     if user.role is Role.STUDENT:
@@ -147,13 +218,16 @@ def _readable_entries(user: User | None) -> Select:
     stmt = select(Entry)
     if _is_anonymous(user):
         return _nothing(stmt)
+    # Admins read everything but students' private reflections, which are for them and their teachers.
+    not_private_reflection = or_(Entry.kind != EntryKind.REFLECTION, Entry.visibility != Visibility.PRIVATE)
     if user.role is Role.ADMIN:
-        # Everything but students' private reflections, which are for them and their teachers.
-        return stmt.where(or_(Entry.kind != EntryKind.REFLECTION, Entry.visibility != Visibility.PRIVATE))
+        return stmt.where(not_private_reflection)
     if user.role is Role.PARTNER:
         return stmt.where(Entry.project_id.in_(active_partner_project_ids(user)),
                           Entry.visibility.in_(PARTNER_VISIBLE))
     class_projects = visible_projects(user).with_only_columns(Project.id)
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(not_private_reflection, Entry.project_id.in_(class_projects))
     if user.role is Role.TEACHER:
         return stmt.where(Entry.project_id.in_(class_projects))
     own_team_projects = select(Project.id).where(Project.team_id.in_(member_team_ids(user)))
@@ -187,7 +261,7 @@ def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, 
         return (Visibility.PUBLIC,)
     if entry.author_id == user.id or is_teacher_of(user, entry.project.team.classroom_id):
         return tuple(Visibility)
-    if user.role is Role.ADMIN:
+    if user.role in ADMINS:
         return tuple(Visibility) if entry.kind is not EntryKind.REFLECTION else tuple(Visibility)[1:]
     if user.role is Role.PARTNER:
         return PARTNER_VISIBLE
@@ -197,7 +271,8 @@ def readable_visibilities(user: User | None, entry: Entry) -> tuple[Visibility, 
 
 
 def visible_audit_events(user: User | None) -> Select:
-    """Audit events the user may read: all for admins; for teachers the events of their
+    """Audit events the user may read: all for district admins, the events of their schools'
+    classes for school admins; for teachers the events of their
     classes, and the sign-ins and refused requests (anywhere) of partners holding access to
     them; nothing for others."""
     stmt = select(AuditEvent)
@@ -205,6 +280,8 @@ def visible_audit_events(user: User | None) -> Select:
         return _nothing(stmt)
     if user.role is Role.ADMIN:
         return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(AuditEvent.classroom_id.in_(administered_classroom_ids(user)))
     if user.role is not Role.TEACHER:
         return _nothing(stmt)
     taught = taught_classroom_ids(user)
@@ -243,10 +320,11 @@ def is_team_member(user: User | None, team_id: int) -> bool:
 
 
 def can_manage_classroom(user: User | None, classroom: Classroom) -> bool:
-    """Teachers of the class and admins set up classes, teams and challenges."""
+    """Teachers of the class and its admins (the district's, its school's) set up classes,
+    teams and challenges."""
     if _is_anonymous(user):
         return False
-    return user.role is Role.ADMIN or is_teacher_of(user, classroom.id)
+    return administers_classroom(user, classroom) or is_teacher_of(user, classroom.id)
 
 
 def is_archived(project: Project) -> bool:
@@ -357,55 +435,28 @@ def team_of_student(user: User, classroom_id: int) -> Team | None:
     )
 
 
-def administered_school_ids(user: User) -> Select:
-    """The schools a school admin runs (those they are a member of)."""
-    from cbl.schools.models import SchoolMember
-
-    return select(SchoolMember.school_id).where(SchoolMember.user_id == user.id)
-
-
 def manageable_classrooms(user: User | None) -> Select:
     """Classes whose roster an administrator may set from the People page: every class for a
     district admin, the classes of their schools for a school admin, else none."""
-    stmt = select(Classroom)
-    if _is_anonymous(user):
-        return _nothing(stmt)
-    if user.role is Role.ADMIN:
-        return stmt
-    if user.role is Role.SCHOOL_ADMIN:
-        return stmt.where(Classroom.school_id.in_(administered_school_ids(user)))
-    return _nothing(stmt)
+    return select(Classroom).where(Classroom.id.in_(administered_classroom_ids(user)))
 
 
 def manageable_people(user: User | None) -> Select:
-    """The accounts an administrator finds and edits on the People page: everyone for a
-    district admin; for a school admin the people of their schools (members, or teaching or
-    enrolled in one of its classes) but never a district admin; nobody for anyone else."""
-    stmt = select(User)
-    if _is_anonymous(user):
-        return _nothing(stmt)
-    if user.role is Role.ADMIN:
-        return stmt
-    if user.role is Role.SCHOOL_ADMIN:
-        from cbl.schools.models import SchoolMember
-
-        schools = administered_school_ids(user)
-        classes = select(Classroom.id).where(Classroom.school_id.in_(schools))
-        return stmt.where(User.role != Role.ADMIN, or_(
-            User.id.in_(select(SchoolMember.user_id).where(SchoolMember.school_id.in_(schools))),
-            User.id.in_(select(Enrolment.user_id).where(Enrolment.classroom_id.in_(classes))),
-            User.id.in_(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id.in_(classes)))))
-    return _nothing(stmt)
-
+    """The accounts an administrator finds and edits on the People page (see
+    :func:`administered_people`)."""
+    return administered_people(user)
 
 def renamable_people(user: User | None) -> Select:
     """The students whose names ``user`` may set and whose name requests they decide: for
-    admins every student, for teachers the students of the classes they teach, else nobody."""
+    district admins every student, for school admins the students of their schools, for
+    teachers the students of the classes they teach, else nobody."""
     stmt = select(User).where(User.role == Role.STUDENT)
     if _is_anonymous(user):
         return _nothing(stmt)
     if user.role is Role.ADMIN:
         return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(User.id.in_(administered_people(user).with_only_columns(User.id)))
     if user.role is Role.TEACHER:
         taught_students = select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user)))
         return stmt.where(User.id.in_(taught_students))
@@ -530,5 +581,6 @@ def register_template_helpers(app) -> None:
         family_label=family_label,
         can_grade=can_grade,
         can_delete_entry=can_delete_entry,
+        is_any_admin=is_any_admin,
     )
 

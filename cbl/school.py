@@ -32,10 +32,39 @@ def load_settings() -> SchoolSettings | None:
     return db.session.get(SchoolSettings, SETTINGS_ID)
 
 
-def school_name() -> str:
-    """The school's name: the administrator's, else ``SCHOOL_NAME`` of the configuration."""
+def installation_name() -> str:
+    """The installation's name: the administrator's, else ``SCHOOL_NAME`` of the configuration."""
     settings = load_settings()
     return (settings.name if settings and settings.name else "") or current_app.config.get("SCHOOL_NAME") or ""
+
+
+def school_name(classroom=None) -> str:
+    """The name outsiders see: that of the class's school (a district holds several) when a
+    class is in context, else the installation's."""
+    school = getattr(classroom, "school", None) if classroom is not None else None
+    if school is not None and school.name:
+        return school.name
+    return installation_name()
+
+
+def school_name_for(user) -> str:
+    """The school a mail to ``user`` names: the school of the class of their latest guest access
+    (a partner or family), else the first school they belong to, else the installation's."""
+    from sqlalchemy import select
+
+    from cbl.projects.models import Project, ProjectPartner
+    from cbl.schools.models import School, SchoolMember
+    from cbl.teams.models import Classroom, Team
+
+    name = db.session.scalar(
+        select(School.name).join(Classroom, Classroom.school_id == School.id)
+        .join(Team, Team.classroom_id == Classroom.id).join(Project, Project.team_id == Team.id)
+        .join(ProjectPartner, ProjectPartner.project_id == Project.id)
+        .where(ProjectPartner.user_id == user.id).order_by(ProjectPartner.id.desc()).limit(1))
+    if not name:
+        name = db.session.scalar(select(School.name).join(SchoolMember, SchoolMember.school_id == School.id)
+                                 .where(SchoolMember.user_id == user.id).order_by(School.id).limit(1))
+    return name or installation_name()
 
 
 def mail_sender() -> str:
@@ -44,7 +73,7 @@ def mail_sender() -> str:
     settings = load_settings()
     if settings is None or not settings.sender_email:
         return current_app.config["MAIL_FROM"]
-    name = settings.sender_name or school_name() or parseaddr(current_app.config["MAIL_FROM"])[0]
+    name = settings.sender_name or installation_name() or parseaddr(current_app.config["MAIL_FROM"])[0]
     return formataddr((name, settings.sender_email))
 
 

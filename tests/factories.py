@@ -38,6 +38,34 @@ def make_classroom(teacher: User | None = None, **settings) -> Classroom:
     return classroom
 
 
+def make_school(name: str | None = None, members=(), classrooms=()):
+    """A school with these people as its members and these classes in it."""
+    from cbl.schools.models import School, SchoolMember
+    school = School(name=name or f"School {next(_seq)}", identifier="")
+    db.session.add(school)
+    db.session.flush()
+    for member in members:
+        db.session.add(SchoolMember(school_id=school.id, user_id=member.id))
+    for classroom in classrooms:
+        classroom.school_id = school.id
+    db.session.commit()
+    return school
+
+
+def make_term(school=None, title: str = "Fall 2026", classrooms=(), **fields):
+    """A term of ``school`` (None: of the district) holding these classes (placed in its school)."""
+    from cbl.schools.models import Term
+    term = Term(title=title, school_id=school.id if school is not None else None, **fields)
+    db.session.add(term)
+    db.session.flush()
+    for classroom in classrooms:
+        classroom.term_id = term.id
+        if school is not None:
+            classroom.school_id = school.id
+    db.session.commit()
+    return term
+
+
 def enrol(classroom: Classroom, *students: User) -> None:
     for student in students:
         db.session.add(Enrolment(classroom=classroom, user=student))

@@ -18,7 +18,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "password-confirm", "competency", "target_date", "status", "entry",
           "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
           "scope", "student",
-          "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username")
+          "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username",
+          "identifier", "person", "school", "academic_term")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -54,7 +55,9 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
          "assessment.partner_questions": "teacher",
          # sign-in cards: the class's teachers print and void them; a card's page is for anyone
-         "cards": "teacher"}
+         "cards": "teacher",
+         # schools and terms: the district admin; a teacher ends the term of their class
+         "schools": "admin", "schools.archive_term": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "teams.signup_confirm", "accounts.request_login_link",
              "accounts.login_link", "feedback.accept", "cards.sign_in")

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from cbl.accounts.models import Role, User
-from cbl.demo import DEMO_PASSWORD, PARTNER, TEACHER, TEAMS, seed_demo
+from cbl.demo import DEMO_PASSWORD, PARTNER, SCHOOL_ADMIN, SECOND_TEACHER, TEACHER, TEAMS, seed_demo
 from cbl.extensions import db
 from cbl.mail import outbox
 from cbl.projects.models import Phase, PhaseRequest, Project, RequestStatus
@@ -20,7 +20,8 @@ def test_seed_demo_twice_creates_everything_once(runner):
     second = runner.invoke(args=["seed-demo"])
     assert "already present" in second.output
     assert {m: _count(m) for m in counts} == counts
-    assert counts[User] == 3 + sum(len(people) for people in TEAMS.values())
+    # The district admin, Riverside's principal, two teachers (one per school), the partner.
+    assert counts[User] == 5 + sum(len(people) for people in TEAMS.values())
 
 
 def test_demo_has_a_challenge_under_way_with_a_request_waiting():
@@ -33,7 +34,8 @@ def test_demo_has_a_challenge_under_way_with_a_request_waiting():
 
 def test_every_demo_account_signs_in_and_sees_its_home(client):
     seed_demo()
-    emails = [TEACHER[0], PARTNER[0], "admin@riverside.example"] + [p[0] for ps in TEAMS.values() for p in ps]
+    emails = [TEACHER[0], PARTNER[0], "admin@riverside.example", SCHOOL_ADMIN[0], SECOND_TEACHER[0]] + \
+        [p[0] for ps in TEAMS.values() for p in ps]
     for email in emails:
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD}, follow_redirects=True)
         assert response.status_code == 200, email
@@ -79,3 +81,16 @@ def test_a_guest_sign_in_link_names_the_school_too(app, client):
     assert client.post("/login/link", data={"email": PARTNER[0]}).status_code in (200, 302)
     mail = outbox()[-1]
     assert mail["To"] == PARTNER[0] and "Sent for Riverside Middle School" in mail.get_content()
+
+
+def test_demo_is_a_district_whose_principal_sees_only_her_school(client):
+    """Riverside's principal finds Riverside's class and not Hillcrest's; the district admin both."""
+    seed_demo()
+    client.post("/login", data={"email": SCHOOL_ADMIN[0], "password": DEMO_PASSWORD})
+    page = client.get("/classes").get_data(as_text=True)
+    assert "Grade 8 Science" in page and "Grade 10 Biology" not in page
+    client.post("/logout")
+    client.post("/login", data={"email": "admin@riverside.example", "password": DEMO_PASSWORD})
+    page = client.get("/classes").get_data(as_text=True)
+    assert "Grade 8 Science" in page and "Grade 10 Biology" in page
+    assert "Riverside Middle School" in page and "Hillcrest High School" in page

@@ -30,14 +30,26 @@ from cbl.notifications import NotificationKind, notify
 from tests import factories
 from tests.conftest import Auth
 
-VISITORS = ("anonymous", "student_own", "student_other", "teacher", "teacher_other", "partner", "admin")
+VISITORS = ("anonymous", "student_own", "student_other", "teacher", "teacher_other", "partner", "admin",
+            "school_admin", "school_admin_other")
 
 OK, LOGIN = "ok", "login"
 
 
-def _row(anonymous=LOGIN, **answers) -> dict:
-    """A matrix row: ``anonymous`` defaults to the sign-in gate; every other visitor is named."""
-    row = {"anonymous": anonymous, **answers}
+def _row(anonymous=LOGIN, school_admin=None, school_admin_other=None, **answers) -> dict:
+    """A matrix row: ``anonymous`` defaults to the sign-in gate; every other visitor is named.
+
+    "admin" is the district admin. The two school admins (DESIGN.md §4: "a school admin within
+    their own school and a district admin everywhere") answer by default as the district admin
+    does: ``school_admin`` runs the world's school, which holds both classes; ``school_admin_other``
+    runs another school, so the world's objects are strangers to them (404) wherever another
+    class's teacher does not find them either."""
+    if school_admin is None:
+        school_admin = answers.get("admin")
+    if school_admin_other is None:
+        school_admin_other = 404 if answers.get("teacher_other") == 404 else answers.get("admin")
+    row = {"anonymous": anonymous, "school_admin": school_admin, "school_admin_other": school_admin_other,
+           **answers}
     assert set(row) == set(VISITORS), f"row names {sorted(row)}, expected {sorted(VISITORS)}"
     return row
 
@@ -45,6 +57,8 @@ def _row(anonymous=LOGIN, **answers) -> dict:
 def _everyone(answer, anonymous=None) -> dict:
     return _row(anonymous=answer if anonymous is None else anonymous,
                 **{v: answer for v in VISITORS if v != "anonymous"})
+
+
 
 
 # Who may do what, by kind of page (DESIGN.md §4). Rows below reuse these shapes.
@@ -55,6 +69,11 @@ PUBLIC = _everyone(OK)
 SIGNED_IN = _everyone(OK, anonymous=LOGIN)
 # Administrators only (role gate: 403 for every other signed-in visitor).
 ADMIN_ONLY = _row(student_own=403, student_other=403, teacher=403, teacher_other=403, partner=403, admin=OK)
+# The district admin only: the installation's own settings and frameworks, adding schools.
+DISTRICT_ONLY = {**ADMIN_ONLY, "school_admin": 403, "school_admin_other": 403}
+# A page about the world's school: its admins and the district admin; another school's admin
+# does not find it; everyone else is stopped by the role gate.
+OWN_SCHOOL = {**ADMIN_ONLY, "school_admin_other": 404}
 # Reading a class of A: its students, its teachers and admins; strangers get 404.
 READ_CLASS = _row(student_own=OK, student_other=OK, teacher=OK, teacher_other=404, partner=404, admin=OK)
 # Managing class A (settings, roster, teams, challenges, board): its teachers and admins.
@@ -95,21 +114,32 @@ EXPECTED: dict[str, dict] = {
     "accounts.logout": SIGNED_IN,  # signed in: redirected to /login without ``next``, i.e. signed out
     "accounts.account": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,  # empty form: 400 re-render
-    "admin.users": ADMIN_ONLY,
+    "admin.users": ADMIN_ONLY,  # a scoped list: a school admin sees the people of their schools
     "admin.create_user": ADMIN_ONLY,
-    "admin.set_active": ADMIN_ONLY,
-    "admin.school_settings": ADMIN_ONLY,
+    "admin.set_active": OWN_SCHOOL,  # student_other, a student of the world's school
+    "admin.school_settings": DISTRICT_ONLY,  # the installation's name and mail sender
+    # schools and terms: the district admin adds schools and appoints their admins; a school
+    # admin edits their own school and its terms; teachers and admins archive a term's classes
+    "schools.index": ADMIN_ONLY,  # a scoped list: the schools the admin runs
+    "schools.create": DISTRICT_ONLY,
+    "schools.edit": OWN_SCHOOL,
+    "schools.appoint_admin": {**DISTRICT_ONLY, "school_admin_other": 403},
+    "schools.create_term": ADMIN_ONLY,  # empty form: 400 re-render
+    "schools.edit_term": OWN_SCHOOL,  # a term of the world's school
+    # the world's term holds class A: its teacher archives it, and the admins of its school
+    "schools.archive_term": _row(student_own=403, student_other=403, teacher=OK, teacher_other=404, partner=403,
+                                 admin=OK),
     # the People page: district admins everywhere, school admins within their schools
-    "admin.edit_person": ADMIN_ONLY,
-    "admin.place_person": ADMIN_ONLY,  # empty form: 400 re-render
-    "admin.unplace_person": ADMIN_ONLY,
+    "admin.edit_person": OWN_SCHOOL,
+    "admin.place_person": OWN_SCHOOL,  # empty form: 400 re-render
+    "admin.unplace_person": OWN_SCHOOL,
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
     "competencies.export_case": TEACHERS_AND_ADMINS,
     "competencies.export_csv": TEACHERS_AND_ADMINS,
-    "competencies.import_framework": ADMIN_ONLY,  # empty form: 400 re-render
-    "competencies.confirm_reimport": ADMIN_ONLY,  # empty form: back to the import page
+    "competencies.import_framework": DISTRICT_ONLY,  # empty form: 400 re-render
+    "competencies.confirm_reimport": DISTRICT_ONLY,  # empty form: back to the import page
     # portfolio
     "portfolio.timeline": READ_PROJECT,  # each visitor sees the entries their role allows
     "portfolio.mine": STUDENTS_ONLY,
@@ -122,13 +152,13 @@ EXPECTED: dict[str, dict] = {
     "portfolio.delete": EDIT_TEAM_ENTRY,  # student_own is its author
     # Recently deleted: the team and the class's teachers; a deleted entry (ids["deleted_entry"]).
     "portfolio.recently_deleted": EDIT_PROJECT,
-    "portfolio.restore": {**EDIT_TEAM_ENTRY, "admin": 404},
+    "portfolio.restore": {**EDIT_TEAM_ENTRY, "admin": 404, "school_admin": 404},
     "portfolio.restore_revision": EDIT_TEAM_ENTRY,
     "portfolio.download": {**READ_TEAM_ENTRY, "anonymous": 404},
     "portfolio.preview": SIGNED_IN,
     "portfolio.reflect": REQUEST_PHASE,  # a reflection is written by a member of the team
     # Reflections overview: the class's teachers only; private reflections are not an admin's to read.
-    "portfolio.reflections": {**MANAGE_CLASS, "admin": 403},
+    "portfolio.reflections": {**MANAGE_CLASS, "admin": 403, "school_admin": 403},
     "portfolio.export": EDIT_PROJECT,  # the team and the class's teachers; admins read but do not export
     "portfolio.publication": READ_PROJECT,
     "portfolio.request_publication": REQUEST_PHASE,
@@ -149,8 +179,8 @@ EXPECTED: dict[str, dict] = {
                             partner=OK, admin=403),
     # feedback: comments (the world's comment is a teacher's, on p1, visible to all who read p1)
     "feedback.project_feedback": READ_PROJECT,
-    "feedback.comment": {**READ_PROJECT, "admin": 403},  # administrators read, they do not comment
-    "feedback.reply": {**READ_PROJECT, "admin": 403},
+    "feedback.comment": {**READ_PROJECT, "admin": 403, "school_admin": 403},  # administrators read, not comment
+    "feedback.reply": {**READ_PROJECT, "admin": 403, "school_admin": 403},
     "feedback.mark_addressed": EDIT_PROJECT,  # the team (and its teachers) mark feedback addressed
     "feedback.reopen": EDIT_PROJECT,
     "feedback.approve": {**DECIDE_PHASE, "partner": 403},  # the class's teachers moderate
@@ -276,8 +306,11 @@ EXPECTED: dict[str, dict] = {
     "assessment.rubric_new": TEACHERS_AND_ADMINS,
     "assessment.rubric_starter": TEACHERS_AND_ADMINS,
     "assessment.rubric_copy": TEACHERS_AND_ADMINS,
-    "assessment.rubric_edit": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
-    "assessment.rubric_delete": {**TEACHERS_AND_ADMINS, "teacher_other": 403},
+    # (the library is the district's: school admins read it, the district admin edits it)
+    "assessment.rubric_edit": {**TEACHERS_AND_ADMINS, "teacher_other": 403, "school_admin": 403,
+                               "school_admin_other": 403},
+    "assessment.rubric_delete": {**TEACHERS_AND_ADMINS, "teacher_other": 403, "school_admin": 403,
+                                 "school_admin_other": 403},
     "assessment.rubric_challenge": MANAGE_CLASS,
     # the partner rating's questions (the class's teachers) and the ratings (its teachers read them)
     "assessment.partner_questions": MANAGE_CLASS,
@@ -320,6 +353,7 @@ def _build_world() -> dict:
     student_own, teammate, student_other, student_b = (factories.make_user(Role.STUDENT) for _ in range(4))
     partner = factories.make_user(Role.PARTNER)
     admin = factories.make_user(Role.ADMIN)
+    school_admin, school_admin_other = (factories.make_user(Role.SCHOOL_ADMIN) for _ in range(2))
     framework = CompetencyFramework(title="Skills", competencies=[Competency(code="S1", short_name="Speaks up")])
     db.session.add(framework)
     db.session.commit()
@@ -341,6 +375,14 @@ def _build_world() -> dict:
     team3 = factories.make_team(class_b, student_b)
     p3 = factories.make_project(team3)
 
+    # One school holds both classes and their people; the other school's admin is a stranger.
+    school = factories.make_school("World School", members=[school_admin, teacher_a, teacher_b, student_own,
+                                                             teammate, student_other, student_b])
+    factories.make_school("Other School", members=[school_admin_other])
+    term = factories.make_term(school, "Fall 2026", classrooms=[class_a])
+    class_b.school_id = school.id
+    db.session.commit()
+
     factories.grant_partner(p1, partner)
     token = f"world-token-{partner.id}"  # one per world: a test may build several
     invitation = factories.make_invitation(class_a, p1, email=partner.email, token=token, by=teacher_a)
@@ -355,14 +397,15 @@ def _build_world() -> dict:
     draft = factories.make_grading_assessment(p1, grading_rubric, teacher_a)
 
     visitors = {"anonymous": None, "student_own": student_own, "student_other": student_other,
-                "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin}
+                "teacher": teacher_a, "teacher_other": teacher_b, "partner": partner, "admin": admin,
+                "school_admin": school_admin, "school_admin_other": school_admin_other}
     params = {"project_id": p1.id, "classroom_id": class_a.id, "team_id": team1.id,
               "challenge_id": challenge_a.id, "question_id": question.id, "activity_id": activity.id,
               "candidate_id": candidate.id, "request_id": pending.id, "key": "essential_question",
               "entry_id": entry.id, "attachment_id": entry.attachments[0].id, "rendition": "display",
               "phase": "engage", "file_id": document.files[0].id, "invitation_id": invitation.id,
               "token": token, "notification_id": notice.id, "comment_id": comment.id,
-              "assessment_id": draft.id}
+              "assessment_id": draft.id, "school_id": school.id, "term_id": term.id}
     ids = {"p2": p2.id, "p3": p3.id, "class_b": class_b.id, "team3": team3.id, "student_other": student_other.id,
            "student_own": student_own.id, "partner": partner.id, "teammate": teammate.id}
     params["framework_id"] = framework.id

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from cbl.accounts.models import User
-from cbl.demo import ADMIN, PARTNER, TEACHER, TEAMS, seed_demo
+from cbl.demo import ADMIN, PARTNER, SCHOOL_ADMIN, TEACHER, TEAMS, seed_demo
 from cbl.extensions import db
 
 # Links that are not pages to read (signing out, downloads the walk need not fetch whole).
@@ -59,7 +59,7 @@ def _walk(client) -> tuple[dict[str, list[str]], dict[str, str]]:
     return refused, forms
 
 
-@pytest.mark.parametrize("email", [TEACHER[0], ADMIN[0], PARTNER[0], TEAMS["Rain Catchers"][0][0],
+@pytest.mark.parametrize("email", [TEACHER[0], ADMIN[0], SCHOOL_ADMIN[0], PARTNER[0], TEAMS["Rain Catchers"][0][0],
                                    TEAMS["Tap Detectives"][0][0]])
 def test_no_link_or_form_answers_403(app, auth, email):
     """What a page offers, its visitor may use: links open, and a form sent (empty: it may be

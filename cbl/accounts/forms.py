@@ -47,7 +47,10 @@ class CreateUserForm(OnceForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=choices([("teacher", _l("Teacher")), ("student", _l("Student")),
-                                                      ("partner", _l("Community partner")), ("admin", _l("Administrator"))]))
+                                                      ("partner", _l("Community partner")),
+                                                      ("school_admin", _l("School administrator")),
+                                                      ("admin", _l("District administrator"))]))
+    school = SelectField(_l("School"), coerce=int, validate_choice=True)
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), password_length, Length(max=200)],
                              description=_l("Share it privately; they can change it under “My account”."))
     school_id = StringField(_l("School id (optional)"), validators=[Length(max=64)],

@@ -20,7 +20,7 @@ from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.jobs import as_site, job, site_address
 from cbl.mail import in_language, send_mail
-from cbl.school import school_name
+from cbl.school import school_name_for
 
 
 class LoginLink(db.Model):
@@ -65,7 +65,7 @@ def send_link(email: str, next_path: str | None, address: str, locale: str) -> b
                                  expires_at=utcnow() + timedelta(minutes=minutes)))
         db.session.flush()
         link = url_for("accounts.login_link", token=token, next=next_path or None, _external=True)
-        school = school_name()
+        school = school_name_for(user)
         with in_language(user.locale):
             body = _("Hello %(name)s,\n\nOpen this link to sign in to CBL Tracker. It works once, for %(minutes)d "
                      "minutes:\n%(link)s\n\nIf you did not ask for it, ignore this message: nobody can sign in "

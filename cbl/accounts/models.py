@@ -90,6 +90,11 @@ class User(UserMixin, db.Model):
         return self.role is Role.SCHOOL_ADMIN
 
     @property
+    def is_any_admin(self) -> bool:
+        """A district admin or a school admin (whose reach cbl.permissions scopes)."""
+        return self.role in (Role.ADMIN, Role.SCHOOL_ADMIN)
+
+    @property
     def is_teacher(self) -> bool:
         return self.role is Role.TEACHER
 

@@ -11,11 +11,13 @@ from cbl.accounts import links, services
 from cbl.accounts.forms import (ActiveForm, CreateUserForm, EditPersonForm, LoginForm, LoginLinkRequestForm,
                                 PasswordChangeForm, PeopleSearchForm, PlaceInClassForm, ProfileForm)
 from cbl.accounts.models import Role, User
+from cbl.schools import services as schools_services
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
-from cbl.permissions import get_visible, manageable_classrooms, manageable_people, role_required
+from cbl.permissions import (ADMINS, administered_people, administered_school_ids, get_visible,
+                             manageable_classrooms, manageable_people, role_required)
 from cbl.teams import roster
 from cbl.teams.models import Classroom, Enrolment
 from cbl.ratelimit import link_request_limits, sign_in_limits
@@ -150,9 +152,6 @@ def change_password():
     return render_template("accounts/account.html", profile=profile, password=password), 400
 
 
-ADMINS = (Role.ADMIN, Role.SCHOOL_ADMIN)
-
-
 def _people_page(form: CreateUserForm, status: int = 200):
     """The People page: search and filters (``?q=&role=&classroom=``), a page of accounts
     within the administrator's scope, and (for district admins) the create form."""
@@ -174,16 +173,32 @@ def _people_page(form: CreateUserForm, status: int = 200):
                            filters=filters, searched=bool(filters)), 400 if not valid else status
 
 
+def _create_user_form() -> CreateUserForm:
+    """The account form, offering the schools the admin runs; a school admin creates only
+    teachers, students and partners, always in one of their schools."""
+    form = CreateUserForm()
+    schools = schools_services.list_schools(administered_school_ids(current_user))
+    # 0: no school (a district admin's choice only, e.g. for a partner or another district admin).
+    form.school.choices = choices(([(0, _("No school"))] if current_user.is_admin else [])
+                                  + [(s.id, s.name) for s in schools])
+    if request.method == "POST" and form.school.name not in request.form:  # a post of an older page
+        form.school.data = form.school.choices[0].value if form.school.choices else 0
+    if not current_user.is_admin:
+        form.role.choices = [c for c in form.role.choices
+                             if c.value not in (Role.ADMIN.value, Role.SCHOOL_ADMIN.value)]
+    return form
+
+
 @admin_bp.get("/users")
 @role_required(*ADMINS)
 def users():
-    return _people_page(CreateUserForm())
+    return _people_page(_create_user_form())
 
 
 @admin_bp.post("/users")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def create_user():
-    form = CreateUserForm()
+    form = _create_user_form()
     if form.validate_on_submit():
         try:
             user = services.create_user(form.email.data, form.display_name.data, form.password.data,
@@ -191,6 +206,8 @@ def create_user():
         except ValidationFailed as err:
             getattr(form, err.field or "email").errors = [str(err)]
         else:
+            if form.school.data:
+                schools_services.add_member(form.school.data, user)
             flash(_("Account created for %(name)s.", name=user.display_name), "success")
             if user.role is Role.STUDENT:
                 flash(_("Place them in a class below."), "info")
@@ -285,11 +302,13 @@ def unplace_person(user_id: int, classroom_id: int):
 
 
 @admin_bp.post("/users/<int:user_id>/active")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def set_active(user_id: int):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
+    if db.session.scalar(administered_people(current_user).where(User.id == user_id)) is None:
+        abort(404)  # unknown, or a person of another school
     try:
         user = services.set_active(user_id, bool(form.active.data), current_user)
     except NotFound:

@@ -1,12 +1,12 @@
 """Who may read which assessments and goals (DESIGN.md §4: "see assessments and mastery":
-a student their own, released; teachers their classes; admins all; partners none but the
+a student their own, released; teachers their classes; district admins all, school admins their schools'; partners none but the
 rating forms they wrote themselves). Every read of assessments goes through these queries."""
 
 from sqlalchemy import Select, and_, or_, select
 
 from cbl.accounts.models import Role, User
 from cbl.assessment.models import Assessment, AssessmentKind, AssessmentStatus, LearningGoal
-from cbl.permissions import member_team_ids, taught_classroom_ids
+from cbl.permissions import administered_classroom_ids, member_team_ids, taught_classroom_ids
 from cbl.projects.models import Project
 from cbl.teams.models import Team
 
@@ -30,6 +30,10 @@ def visible_assessments(user: User | None) -> Select:
         return stmt.where(False)
     if user.role is Role.ADMIN:
         return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        administered = (select(Project.id).join(Team, Team.id == Project.team_id)
+                        .where(Team.classroom_id.in_(administered_classroom_ids(user))))
+        return stmt.where(Assessment.project_id.in_(administered))
     if user.role is Role.TEACHER:
         return stmt.where(Assessment.project_id.in_(taught_project_ids(user)))
     written = Assessment.assessor_id == user.id
@@ -52,6 +56,8 @@ def visible_goals(user: User | None) -> Select:
         return stmt.where(False)
     if user.role is Role.ADMIN:
         return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(LearningGoal.classroom_id.in_(administered_classroom_ids(user)))
     if user.role is Role.TEACHER:
         return stmt.where(LearningGoal.classroom_id.in_(taught_classroom_ids(user)))
     if user.role is Role.STUDENT:

@@ -22,7 +22,7 @@ from cbl.permissions import role_required
 
 bp = Blueprint("competencies", __name__, url_prefix="/competencies")
 
-READERS = (Role.TEACHER, Role.ADMIN)
+READERS = (Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 
 
 def children_by_parent(framework: CompetencyFramework) -> dict[int | None, list[Competency]]:

@@ -120,7 +120,7 @@ def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     link = url_for("feedback.accept", token=token, _external=True)
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
     name = inviter_name(invitation)
-    school = school_name()
+    school = school_name(invitation.classroom)
     where = school or invitation.classroom.name
     teachers = teacher_names(invitation.classroom_id) or "?"
     guest = get_user_by_email(invitation.email)

@@ -135,13 +135,13 @@ def accept(token: str):
     has_account = get_user_by_email(invitation.email) is not None
     return render_template("feedback/accept.html", invitation=invitation, form=form, token=token,
                            has_account=has_account, empty=EmptyForm(), inviter=invitations.inviter_name(invitation),
-                           school=school_name(),
+                           school=school_name(invitation.classroom),
                            teachers=invitations.teacher_names(invitation.classroom_id),
                            family=invitation.kind is InvitationKind.FAMILY), 400 if request.method == "POST" else 200
 
 
 @bp.get("/audit")
-@role_required(Role.TEACHER, Role.ADMIN)
+@role_required(Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 def audit_log():
     """Who did what, newest first: administrators see everything, teachers their classes
     (including the sign-ins of partners invited to them). Filtered by kind of event and by

@@ -24,6 +24,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import NotFound
 from cbl.extensions import db
 from cbl.mail import send_mail
+from cbl.school import school_name_for
 from cbl.notifications.inbox import InboxItem, inbox_for
 from cbl.notifications.models import DigestChoice, Notification, NotificationKind, NotificationPreference
 
@@ -221,6 +222,7 @@ def _send_digest(user: User, now: datetime) -> bool:
     with, for a teacher, what waits for them, and give the notices back if the mail could not
     be sent. A teacher with no new notice is mailed only when something new waits."""
     user_id, email, name, locale = user.id, user.email, user.first_name, user.locale
+    school = school_name_for(user)
     last_digest_at = db.session.scalar(select(NotificationPreference.last_digest_at).where(
         NotificationPreference.user_id == user_id))
     claimed = db.session.scalars(update(Notification).where(
@@ -243,7 +245,7 @@ def _send_digest(user: User, now: datetime) -> bool:
     db.session.commit()
     try:
         with force_locale(locale):
-            send_mail(email, *_digest_text(name, notices, waiting))
+            send_mail(email, *_digest_text(name, notices, waiting, school))
     except (smtplib.SMTPException, OSError):
         current_app.logger.exception("Could not mail the digest to %s; its notices wait for the next run", email)
         db.session.execute(update(Notification).where(Notification.id.in_(claimed)).values(emailed_at=None)
@@ -261,7 +263,8 @@ def _record_digest(user_id: int, now: datetime) -> None:
         preference.last_digest_at = now
 
 
-def _digest_text(name: str, notices: list[Notification], waiting: list[InboxItem] = ()) -> tuple[str, str]:
+def _digest_text(name: str, notices: list[Notification], waiting: list[InboxItem] = (),
+                 school: str = "") -> tuple[str, str]:
     """The subject and body of a digest, in the current language."""
     lines = [_("Hello %(name)s,", name=name), ""]
     if waiting:
@@ -278,6 +281,8 @@ def _digest_text(name: str, notices: list[Notification], waiting: list[InboxItem
                            len(notices) - DIGEST_MAX_ITEMS), ""]
     lines += [_("All your notifications: %(link)s", link=absolute_url(site_path("notifications.index"))),
               _("This email comes at most once a day. To stop it, choose “No email” on that page.")]
+    if school:  # the school's name, as on the invitation, so the mail is recognised
+        lines += ["", "-- ", _("Sent for %(school)s by CBL Tracker, the school's project portfolio.", school=school)]
     subject = (ngettext("CBL Tracker: %(num)d new notification", "CBL Tracker: %(num)d new notifications",
                         len(notices)) if notices else
                ngettext("CBL Tracker: %(num)d thing waits for you", "CBL Tracker: %(num)d things wait for you",

@@ -18,7 +18,7 @@ from cbl.projects.blueprint import load_project
 from cbl.projects.models import Project
 from cbl.projects.queries import project_options, project_page
 from cbl.teams.forms import EmptyForm
-from cbl.teams.models import Team
+from cbl.teams.models import Classroom, Team
 
 
 def _back(project: Project):
@@ -140,7 +140,8 @@ def showcase():
     """Published stories, newest first, for anyone."""
     stmt = (select(Publication).where(Publication.status == PublicationStatus.PUBLISHED)
             .options(joinedload(Publication.project).joinedload(Project.challenge),
-                     joinedload(Publication.project).joinedload(Project.team).joinedload(Team.classroom),
+                     joinedload(Publication.project).joinedload(Project.team).joinedload(Team.classroom)
+                     .joinedload(Classroom.school),
                      joinedload(Publication.cover).joinedload(EntryAttachment.blob))
             .order_by(Publication.published_at.desc(), Publication.id.desc()))
     page = paginate(stmt)

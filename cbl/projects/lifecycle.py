@@ -48,6 +48,14 @@ def set_archived(obj: Classroom | Challenge | Team, archived: bool, acting: User
     db.session.commit()
 
 
+def archive_without_commit(obj: Classroom | Challenge | Team, acting: User) -> None:
+    """Archive as :func:`set_archived` does, inside the caller's transaction (the end of a
+    term archives all its classes at once)."""
+    if not obj.archived:
+        obj.archived = True
+        _record(audit.Action.ARCHIVED, obj, acting)
+
+
 # --- deleting ------------------------------------------------------------------------------
 
 def _scope(obj: Classroom | Challenge | Team):

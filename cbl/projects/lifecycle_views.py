@@ -31,7 +31,7 @@ def archive():
     classrooms = db.session.scalars(visible_classrooms(current_user).where(Classroom.archived.is_(True))
                                     .order_by(Classroom.name)).all()
     challenges, teams, projects = [], [], []
-    if current_user.role in (Role.TEACHER, Role.ADMIN):
+    if current_user.role in (Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN):
         active = Classroom.archived.is_(False)
         challenges = db.session.scalars(
             visible_challenges(current_user).join(Classroom, Classroom.id == Challenge.classroom_id)

@@ -17,7 +17,12 @@ class MultiCheckboxField(SelectMultipleField):
 class ClassroomForm(OnceForm):
     name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example “Grade 8 Science”."))
-    term = StringField(_l("Term"), validators=[Length(max=60)], description=_l("For example “Fall 2026”."))
+    # The class's school (hidden when the teacher belongs to one school only) and term; a
+    # class of no term keeps the free-text label below.
+    school = SelectField(_l("School"), coerce=int, validate_choice=True)
+    academic_term = SelectField(_l("Term"), coerce=int, validate_choice=True)
+    term = StringField(_l("Term label"), validators=[Length(max=60)],
+                       description=_l("For a class of no term above. For example “Fall 2026”."))
     joining_open = BooleanField(_l("Students can join with the class code"), default=True)
     students_form_teams = BooleanField(_l("Students form their own teams"))
     teams_advance_freely = BooleanField(_l("Teams move to the next phase without my approval"))

@@ -43,19 +43,19 @@ def _decide(user_id: int, approve: bool):
 
 
 @bp.post("/people/<int:user_id>/name/approve")
-@role_required(Role.TEACHER, Role.ADMIN)
+@role_required(Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 def approve_name(user_id: int):
     return _decide(user_id, True)
 
 
 @bp.post("/people/<int:user_id>/name/decline")
-@role_required(Role.TEACHER, Role.ADMIN)
+@role_required(Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 def decline_name(user_id: int):
     return _decide(user_id, False)
 
 
 @bp.route("/people/<int:user_id>/name", methods=["GET", "POST"])
-@role_required(Role.TEACHER, Role.ADMIN)
+@role_required(Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 def edit_name(user_id: int):
     """A teacher or admin sets the student's name (a waiting request is settled by it)."""
     student = _student(user_id)

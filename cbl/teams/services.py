@@ -20,7 +20,7 @@ SETTINGS = ("joining_open", "students_form_teams", "teams_advance_freely", "mode
 
 
 def create_classroom(teacher: User, name: str, term: str = "", framework_ids: list[int] | None = None,
-                     **switches: bool) -> Classroom:
+                     school_id: int | None = None, term_id: int | None = None, **switches: bool) -> Classroom:
     """A new class taught by ``teacher``, with a fresh join code. ``switches`` are class
     settings (``joining_open``, ``students_form_teams``, …: see :data:`SETTINGS`);
     ``framework_ids`` the competency frameworks it uses (None: the default one). Raises
@@ -28,7 +28,7 @@ def create_classroom(teacher: User, name: str, term: str = "", framework_ids: li
     unknown = set(switches) - set(SETTINGS)
     if unknown:
         raise TypeError(f"unknown class settings {sorted(unknown)}")
-    classroom = Classroom(name=name.strip(), term=(term or "").strip(),
+    classroom = Classroom(name=name.strip(), term=(term or "").strip(), school_id=school_id, term_id=term_id,
                           **{key: bool(value) for key, value in switches.items()})
     classroom.teacher_links.append(ClassroomTeacher(user=teacher))
     db.session.add(classroom)
@@ -63,10 +63,13 @@ def _choose_frameworks(classroom: Classroom, framework_ids: list[int]) -> None:
         raise
 
 
-def list_teachers() -> list[User]:
-    """Active teacher accounts, for an administrator choosing who teaches a class."""
-    return list(db.session.scalars(select(User).where(User.role == Role.TEACHER, User.active.is_(True))
-                                   .order_by(User.display_name)))
+def list_teachers(among=None) -> list[User]:
+    """Active teacher accounts, for an administrator choosing who teaches a class (``among``:
+    a select of user ids, e.g. the people of a school admin's schools)."""
+    stmt = select(User).where(User.role == Role.TEACHER, User.active.is_(True))
+    if among is not None:
+        stmt = stmt.where(User.id.in_(among))
+    return list(db.session.scalars(stmt.order_by(User.display_name)))
 
 
 def update_classroom(classroom: Classroom, base_version: int | None = None, acting: User | None = None,
@@ -80,6 +83,9 @@ def update_classroom(classroom: Classroom, base_version: int | None = None, acti
                   as_text((_("Class name"), settings.get("name", "")), (_("Term"), settings.get("term", ""))))
     if framework_ids is not None:
         _choose_frameworks(classroom, framework_ids)
+    for key in ("school_id", "term_id"):
+        if key in settings:
+            setattr(classroom, key, settings.pop(key))
     for key in ("name", "term", *SETTINGS):
         if key in settings:
             value = settings[key]

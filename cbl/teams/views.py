@@ -14,8 +14,10 @@ from cbl.errors import EditConflict, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
-from cbl.permissions import (can_change_classroom, can_form_team, can_manage_classroom, get_visible, role_required,
-                             team_of_student, visible_classrooms, visible_teams)
+from cbl.permissions import (ADMINS, administered_school_ids, can_change_classroom, can_form_team,
+                             can_manage_classroom, get_visible, role_required, school_people_ids, team_of_student,
+                             visible_classrooms, visible_teams)
+from cbl.schools import services as schools_services
 from cbl.ratelimit import signup_limits
 from cbl.teams import names, services
 from cbl.teams.forms import AdminClassroomForm, ClassroomForm, EmptyForm, JoinClassForm, StudentTeamForm, TeamForm
@@ -35,8 +37,13 @@ def _managed_classroom(classroom_id: int) -> Classroom:
 @login_required
 def index():
     classrooms = db.session.scalars(visible_classrooms(current_user).where(Classroom.archived.is_(False))
+                                    .options(selectinload(Classroom.school), selectinload(Classroom.academic_term))
                                     .order_by(Classroom.name)).all()
-    return render_template("teams/index.html", classrooms=classrooms)
+    # The terms whose classes the teacher or admin may archive at the end of the term.
+    terms = [] if current_user.role not in (Role.TEACHER, *ADMINS) else sorted(
+        {c.academic_term for c in classrooms if c.academic_term is not None}, key=lambda t: (t.title, t.id))
+    return render_template("teams/index.html", classrooms=classrooms, terms=terms,
+                           several_schools=len({c.school_id for c in classrooms}) > 1)
 
 
 def _duplicate_class_name(form: ClassroomForm, teacher, classroom: Classroom | None = None) -> str | None:
@@ -62,25 +69,74 @@ def _offer_frameworks(form: ClassroomForm, classroom: Classroom | None) -> None:
         form.frameworks.data = chosen
 
 
+def _offer_schools_and_terms(form: ClassroomForm, classroom: Classroom | None) -> None:
+    """The School and Term choices: the teacher's schools (an admin's: those they run) and the
+    terms of those schools and the district."""
+    if current_user.role in ADMINS:
+        schools = schools_services.list_schools(administered_school_ids(current_user))
+    else:
+        schools = schools_services.schools_of(current_user)
+    if classroom is not None and classroom.school is not None and classroom.school not in schools:
+        schools.append(classroom.school)
+    form.school.choices = choices([(s.id, s.name) for s in schools] or [(0, _("No school"))])
+    terms = [t for s in (schools or [None]) for t in schools_services.term_choices(s.id if s else None)]
+    if classroom is not None and classroom.academic_term is not None and classroom.academic_term not in terms:
+        terms.append(classroom.academic_term)
+    seen, term_pairs = set(), []
+    for t in terms:
+        if t.id not in seen:
+            seen.add(t.id)
+            label = f"{t.title} ({t.school.name})" if t.school is not None and len(schools) > 1 else t.title
+            term_pairs.append((t.id, label))
+    form.academic_term.choices = choices([(0, _("No term (use the label below)"))] + term_pairs)
+    form.terms_by_id = {t.id: t for t in terms}
+    current_school = classroom.school_id if classroom is not None and classroom.school_id else \
+        (schools[0].id if schools else 0)
+    current_term = classroom.term_id if classroom is not None and classroom.term_id else 0
+    # A page shows both fields; a post without them (an older page, a script) keeps what the class has.
+    if request.method == "GET" or form.school.name not in request.form:
+        form.school.data = current_school
+    if request.method == "GET" or form.academic_term.name not in request.form:
+        form.academic_term.data = current_term
+
+
+def _chosen_term(form: ClassroomForm):
+    """The term chosen on the form (None for none), once it belongs to the chosen school or the
+    district; its title becomes the class's term label. False: a term of another school."""
+    term = form.terms_by_id.get(form.academic_term.data) if form.academic_term.data else None
+    if term is not None and term.school_id not in (None, form.school.data or None):
+        form.academic_term.errors = [_("Choose a term of the class's school or of the whole district.")]
+        return False
+    if term is not None:
+        form.term.data = term.title
+    return term
+
+
 @bp.route("/classes/new", methods=["GET", "POST"])
-@role_required(Role.TEACHER, Role.ADMIN)
+@role_required(Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 def create_classroom():
-    """Teachers create their own classes; administrators create one for a teacher."""
-    if current_user.role is Role.ADMIN:
+    """Teachers create their own classes; administrators create one for a teacher (a school
+    admin for a teacher of their schools)."""
+    if current_user.role in ADMINS:
         form = AdminClassroomForm()
-        teachers = {t.id: t for t in services.list_teachers()}
-        form.teacher.choices = choices((t.id, f"{t.display_name} ({t.email})") for t in teachers.values())
+        teachers = {t.id: t for t in services.list_teachers(
+            None if current_user.role is Role.ADMIN else school_people_ids(administered_school_ids(current_user)))}
+        form.teacher.choices = choices((t.id, f"{t.display_name} ({t.email or t.username})")
+                                       for t in teachers.values())
     else:
         form = ClassroomForm()
     duplicate = None
     _offer_frameworks(form, None)
-    if form.validate_on_submit():
-        teacher = teachers[form.teacher.data] if current_user.role is Role.ADMIN else current_user
+    _offer_schools_and_terms(form, None)
+    if form.validate_on_submit() and (term := _chosen_term(form)) is not False:
+        teacher = teachers[form.teacher.data] if current_user.role in ADMINS else current_user
         duplicate = _duplicate_class_name(form, teacher)
         if duplicate is None:
             try:
                 classroom = services.create_classroom(teacher, form.name.data, form.term.data,
-                                                      framework_ids=form.chosen_frameworks(), **_switches(form))
+                                                      framework_ids=form.chosen_frameworks(), **_switches(form),
+                                                      school_id=form.school.data or None,
+                                                      term_id=term.id if term else None)
             except ValidationFailed as err:  # a framework deleted while the form was open
                 form.frameworks.errors = [str(err)]
                 return render_template("teams/classroom_form.html", form=form, classroom=None), 400
@@ -118,12 +174,14 @@ def edit_classroom(classroom_id: int):
     form = ClassroomForm(obj=classroom)
     duplicate = None
     _offer_frameworks(form, classroom)
-    if form.validate_on_submit():
+    _offer_schools_and_terms(form, classroom)
+    if form.validate_on_submit() and (term := _chosen_term(form)) is not False:
         duplicate = _duplicate_class_name(form, current_user, classroom)
         if duplicate is None:
             try:
                 services.update_classroom(classroom, form.version.data, current_user, name=form.name.data,
                                           term=form.term.data, framework_ids=form.chosen_frameworks(),
+                                          school_id=form.school.data or None, term_id=term.id if term else None,
                                           **_switches(form))
             except ValidationFailed as err:  # a framework deleted while the form was open
                 form.frameworks.errors = [str(err)]

@@ -42,7 +42,8 @@ KIND_LABELS = {AssessmentKind.TEACHER: _l("Teacher"), AssessmentKind.SELF: _l("S
 # (the pages belong to the grading area, which may rename them).
 ASSESSMENT_PAGES = {Role.STUDENT: ("assessment.view_assessment", "assessment.my_assessments"),
                     Role.TEACHER: ("assessment.view_assessment", "assessment.grade_project"),
-                    Role.ADMIN: ("assessment.view_assessment",)}
+                    Role.ADMIN: ("assessment.view_assessment",),
+                    Role.SCHOOL_ADMIN: ("assessment.view_assessment",)}
 
 
 # --- loaders ---------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def transcript_all(student_id: int):
     for the student themself and admins, the classes they teach for a teacher (404 when none)."""
     if current_user.role is Role.STUDENT and current_user.id != student_id:
         abort(404)
-    if current_user.role not in (Role.STUDENT, Role.TEACHER, Role.ADMIN):
+    if current_user.role not in (Role.STUDENT, Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN):
         abort(404)
     student = db.session.scalar(select(User).where(User.id == student_id, User.role == Role.STUDENT))
     if student is None:

@@ -26,11 +26,12 @@ def grid_options() -> tuple:
 
 def can_read_rubrics(user: User | None) -> bool:
     """Teachers and admins read the library and every rubric in it."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role in (Role.TEACHER, Role.ADMIN)
+    return bool(getattr(user, "is_authenticated", False)) and user.role in (Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 
 
 def can_edit_rubric(user: User | None, rubric: Rubric) -> bool:
-    """The rubric's owner (a teacher) and admins edit and delete it."""
+    """The rubric's owner (a teacher) and district admins edit and delete it (the library is
+    the district's; school admins read it)."""
     if not can_read_rubrics(user):
         return False
     return user.role is Role.ADMIN or rubric.owner_id == user.id

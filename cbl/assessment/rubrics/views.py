@@ -30,7 +30,7 @@ from cbl.permissions import (can_manage_classroom, get_visible, role_required, t
                              visible_challenges)
 from cbl.projects.models import Challenge
 
-READERS = (Role.TEACHER, Role.ADMIN)
+READERS = (Role.TEACHER, Role.ADMIN, Role.SCHOOL_ADMIN)
 
 
 def _load(rubric_id: int) -> Rubric:
@@ -102,7 +102,7 @@ def _builder_form(data: dict | None, rubric: Rubric | None = None) -> RubricForm
 def _builder_framework_ids() -> list[int]:
     """What the builder offers: a teacher the frameworks of the classes they teach (the
     default one when they teach none yet), an admin every framework."""
-    if current_user.role is Role.ADMIN:
+    if current_user.role in (Role.ADMIN, Role.SCHOOL_ADMIN):
         return [framework_id for framework_id, _title in framework_choices()]
     ids = class_framework_ids(db.session.scalars(taught_classroom_ids(current_user)).all())
     default = default_framework_id()
