@@ -118,7 +118,10 @@ def test_a_school_admin_creates_accounts_in_their_school_only(client, auth, dist
     d = district
     auth.as_user(d["admin_a"])
     page = _text(client.get("/admin/users"))
-    assert 'value="admin"' not in page and 'value="school_admin"' not in page
+    create_form = page.split('id="new-user"')[1]
+    assert 'value="admin"' not in create_form and 'value="school_admin"' not in create_form
+    # Nor do they look for district admins, whom they never see.
+    assert 'value="admin"' not in page.split('id="new-user"')[0]
     response = client.post("/admin/users", data={"email": "new@riverside.example", "display_name": "Nia Cole",
                                                  "role": "teacher", "password": "a long enough secret",
                                                  "school": d["school_a"].id})

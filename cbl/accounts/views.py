@@ -156,6 +156,8 @@ def _people_page(form: CreateUserForm, status: int = 200):
     """The People page: search and filters (``?q=&role=&classroom=``), a page of accounts
     within the administrator's scope, and (for district admins) the create form."""
     search = PeopleSearchForm(request.args)
+    if not current_user.is_admin:  # a school admin never sees the district's admins
+        search.role.choices = [c for c in search.role.choices if c.value != Role.ADMIN.value]
     classes = list(db.session.scalars(manageable_classrooms(current_user).where(Classroom.archived.is_(False))
                                       .order_by(Classroom.name, Classroom.id)))
     search.classroom.choices = choices([("", _("All classes")),

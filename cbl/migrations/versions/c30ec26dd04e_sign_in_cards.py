@@ -1,7 +1,7 @@
 """sign-in cards: a student's QR card for one class, its token stored only hashed
 
 Revision ID: c30ec26dd04e
-Revises: e01a6aa00bcc
+Revises: e89c848fab30
 Create Date: 2026-12-04 23:27:20.309100
 
 """
@@ -13,7 +13,7 @@ import cbl.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'c30ec26dd04e'
-down_revision = 'e01a6aa00bcc'
+down_revision = 'e89c848fab30'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Join-code sign-ups wait in signup_request until their mailed link is opened
 
 Revision ID: e89c848fab30
-Revises: e01a6aa00bcc
+Revises: b7d2f4a91c35
 Create Date: 2026-12-04 23:26:28.771331
 
 """
@@ -13,7 +13,7 @@ import cbl.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'e89c848fab30'
-down_revision = 'e01a6aa00bcc'
+down_revision = 'b7d2f4a91c35'
 branch_labels = None
 depends_on = None
 
