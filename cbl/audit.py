@@ -49,6 +49,14 @@ class Action(enum.StrEnum):
     ENTRY_DELETED = "entry_deleted"
     ENTRY_RESTORED = "entry_restored"
     ENTRY_PURGED = "entry_purged"
+    # Accounts: recovery, passwords set by staff, addresses and sessions.
+    PASSWORD_RESET_ASKED = "password_reset_asked"
+    PASSWORD_RESET_USED = "password_reset_used"
+    PASSWORD_RESET_BY_STAFF = "password_reset_by_staff"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE_ASKED = "email_change_asked"
+    EMAIL_CHANGED = "email_changed"
+    SESSIONS_ENDED = "sessions_ended"
 
 
 class AuditEvent(db.Model):

@@ -63,6 +63,11 @@ class Defaults:
     RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per 10 minutes"  # failed attempts from one address
     RATELIMIT_LINK_REQUEST_PER_EMAIL = "3 per 15 minutes"
     RATELIMIT_LINK_REQUEST_PER_ADDRESS = "10 per hour"
+    RATELIMIT_PASSWORD_RESET_PER_EMAIL = "3 per 15 minutes"  # "forgot your password?" for one address
+    RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "10 per hour"
+    RATELIMIT_STAFF_RESET_PER_ACCOUNT = "30 per hour"  # one-time passwords a teacher or admin sets
+    RATELIMIT_STAFF_RESET_PER_ADDRESS = "60 per hour"
+    RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT = "5 per hour"  # confirmation mails to a new address
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email

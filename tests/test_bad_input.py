@@ -16,7 +16,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "comment", "to_phase", "reason", "active", "role", "teacher", "next", "confirm",
           "profile-display_name", "profile-locale", "password-current_password", "password-new_password",
           "password-confirm", "competency", "target_date", "status", "entry",
-          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels")
+          "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
+          "new_password", "session_id", "email-email", "email-password")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -50,10 +51,10 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
-         "assessment.partner_questions": "teacher"}
+         "assessment.partner_questions": "teacher", "accounts.staff_reset_password": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "accounts.request_login_link", "accounts.login_link",
-             "feedback.accept")
+             "feedback.accept", "accounts.forgot_password", "accounts.reset_password", "accounts.confirm_email")
 
 
 def _actor(endpoint: str) -> str:

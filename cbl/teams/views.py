@@ -2,9 +2,10 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from cbl.accounts import sessions
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
 from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
@@ -295,7 +296,7 @@ def signup():
         except ValidationFailed as err:
             getattr(form, err.field or "email").errors = [str(err)]
         else:
-            login_user(user)
+            sessions.start(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
