@@ -86,6 +86,9 @@ def _write_now(statement) -> None:
         with db.engine.connect().execution_options(cbl_write=True) as connection:
             with connection.begin():
                 connection.execute(statement)
+        # On SQLite the request's read transaction now holds an outdated snapshot, which a
+        # view that writes during a GET could not upgrade: start the request afresh.
+        db.session.commit()
     else:
         db.session.execute(statement)
         db.session.commit()

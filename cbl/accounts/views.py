@@ -12,6 +12,7 @@ from cbl.accounts.forms import (ActiveForm, CreateUserForm, EmailChangeForm, End
                                 LoginLinkRequestForm, PasswordChangeForm, ProfileForm)
 from cbl.accounts.models import Role
 from cbl.errors import NotFound, ValidationFailed
+from cbl.extensions import db
 from cbl.formtools import EmptyForm
 from cbl.paging import paginate
 from cbl.permissions import role_required
@@ -220,8 +221,8 @@ def end_session():
         return redirect(url_for("accounts.account"))
     if not sessions.end_one(user, form.session_id.data):
         abort(404)
-    audit.record_now(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id,
-                     detail="1")
+    audit.record(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id, detail="1")
+    db.session.commit()
     flash(_("That session is ended: the device is signed out."), "success")
     return redirect(url_for("accounts.account"))
 
@@ -234,8 +235,9 @@ def end_other_sessions():
         abort(400)
     user = current_user._get_current_object()
     count = sessions.end_others(user)
-    audit.record_now(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id,
-                     detail=str(count))
+    audit.record(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id,
+                 detail=str(count))
+    db.session.commit()
     flash(_("Every other session is ended: you are signed in only here."), "success")
     return redirect(url_for("accounts.account"))
 
