@@ -48,6 +48,8 @@ class Defaults:
     # The site's address, for links in mail sent outside a request (the daily digest), e.g.
     # "https://cbl.school.org". Unset: http://localhost:5000.
     BASE_URL: str | None = None
+    # A signed-in session unused for this many days ends (My account lists the others).
+    SESSION_IDLE_DAYS = 30
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
     # Abuse limits (cbl/ratelimit.py). Counters in memory, or Redis: redis://host:6379/0.

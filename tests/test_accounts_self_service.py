@@ -190,3 +190,15 @@ def test_device_labels_keep_only_a_few_words():
     assert sessions.device_label("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
                                  "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1") == "Safari · iPhone"
     assert sessions.device_label("curl/8.0") == "" and sessions.device_label(None) == ""
+
+
+def test_a_session_idle_for_a_month_ends(app, monkeypatch):
+    user = factories.make_user("student")
+    phone = _browser(app, user, PHONE)
+    start = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: start + timedelta(days=29))
+    assert phone.get("/home").status_code == 200
+    monkeypatch.setattr(sessions, "utcnow", lambda: start + timedelta(days=29 + 31))
+    assert phone.get("/home").status_code == 302
+    _browser(app, user, LAPTOP)  # a new sign-in clears the idle rows away
+    assert [r.device for r in db.session.scalars(select(UserSession))] == ["Firefox · Windows"]

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import gettext as _
 from flask_login import LoginManager, login_user
 from sqlalchemy import delete, insert, select, update
@@ -64,8 +64,16 @@ def describe_device(label: str) -> str:
 
 
 # --- starting, loading and ending sessions ---------------------------------------------------
+def _idle_since():
+    """Sessions last active before this have ended (``SESSION_IDLE_DAYS``)."""
+    return utcnow() - timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
 def start(user: User, remember: bool = False) -> UserSession:
-    """Sign ``user`` in on this browser with a session of its own (commits)."""
+    """Sign ``user`` in on this browser with a session of its own (commits); the account's
+    sessions idle for too long are deleted on the way."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.last_seen_at < _idle_since()))
     secret = secrets.token_urlsafe(32)
     row = UserSession(user_id=user.id, token_hash=token_hash(secret),
                       device=device_label(request.headers.get("User-Agent")))
@@ -101,7 +109,8 @@ def load_user(token: str) -> User | None:
     if token.startswith(PREFIX):
         found = db.session.execute(
             select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == token_hash(token[len(PREFIX):]), User.active.is_(True))).first()
+            .where(UserSession.token_hash == token_hash(token[len(PREFIX):]), User.active.is_(True),
+                   UserSession.last_seen_at >= _idle_since())).first()
         if found is None:
             return None
         user, session_id, last_seen = found
@@ -145,7 +154,8 @@ def end_this(user: User) -> None:
 
 def list_sessions(user: User) -> list[UserSession]:
     """The account's sessions, the most recently active first."""
-    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                             UserSession.last_seen_at >= _idle_since())
                                    .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
 
 
