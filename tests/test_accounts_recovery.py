@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cbl.accounts import recovery
-from cbl.accounts.models import Role, User, UserSession
+from cbl.accounts.models import User
 from cbl.accounts.recovery import PasswordReset
 from cbl.audit import Action, AuditEvent
 from cbl.dbtypes import utcnow
