@@ -75,8 +75,8 @@ def request_reset(email: str) -> None:
     usable = _may_recover(user)
     token = secrets.token_urlsafe(32)
     hashed = _hash(token)
+    _supersede_pending(user.id if usable else 0)  # no account has id 0: the same query, nothing changed
     if usable:
-        _supersede_pending(user.id)
         db.session.add(PasswordReset(user_id=user.id, token_hash=hashed,
                                      expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
     link = url_for("accounts.reset_password", token=token, _external=True)

@@ -1,5 +1,8 @@
 """per-browser sessions, password recovery links and email changes
 
+New tables only (user_session, password_reset, email_change): cookies issued before keep
+working through ``user.session_token`` and become sessions of their own on their next request.
+
 Revision ID: 5a491987c874
 Revises: e01a6aa00bcc
 Create Date: 2026-12-04 23:28:01.572279
