@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment.rubrics import views as rubric_views  # noqa: F401
     from cbl.assessment.partner import views as partner_rating_views  # noqa: F401
     from cbl.accounts import school_views  # noqa: F401  (the admin's School settings page)
+    from cbl.accounts import recovery_views  # noqa: F401  (forgotten passwords and one-time passwords)
     # What waits for a teacher (their home and digest): one source module per area.
     from cbl.assessment import inbox as _a  # noqa: F401
     from cbl.feedback import inbox as _f  # noqa: F401

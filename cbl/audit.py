@@ -60,6 +60,14 @@ class Action(enum.StrEnum):
     STUDENT_MOVED = "student_moved"
     STUDENT_REMOVED = "student_removed"
     ACCOUNT_EDITED = "account_edited"
+    # Accounts: recovery, passwords set by staff, addresses and sessions.
+    PASSWORD_RESET_ASKED = "password_reset_asked"
+    PASSWORD_RESET_USED = "password_reset_used"
+    PASSWORD_RESET_BY_STAFF = "password_reset_by_staff"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE_ASKED = "email_change_asked"
+    EMAIL_CHANGED = "email_changed"
+    SESSIONS_ENDED = "sessions_ended"
 
 
 class AuditEvent(db.Model):

@@ -63,6 +63,8 @@ class Defaults:
     # The site's address, for links in mail sent outside a request (the daily digest), e.g.
     # "https://cbl.school.org". Unset: http://localhost:5000.
     BASE_URL: str | None = None
+    # A signed-in session unused for this many days ends (My account lists the others).
+    SESSION_IDLE_DAYS = 30
     # Minimum password length for every account.
     PASSWORD_MIN_LENGTH = 10
     # Abuse limits (cbl/ratelimit.py). Counters in memory, or Redis: redis://host:6379/0.
@@ -80,6 +82,11 @@ class Defaults:
     RATELIMIT_LINK_REQUEST_PER_ADDRESS = "10 per hour"
     RATELIMIT_SIGNUP_PER_EMAIL = "3 per 15 minutes"  # join-code sign-ups mailed to one email
     RATELIMIT_SIGNUP_PER_ADDRESS = "100 per hour"  # a class signs up from the school's address
+    RATELIMIT_PASSWORD_RESET_PER_EMAIL = "3 per 15 minutes"  # "forgot your password?" for one address
+    RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "10 per hour"
+    RATELIMIT_STAFF_RESET_PER_ACCOUNT = "30 per hour"  # one-time passwords a teacher or admin sets
+    RATELIMIT_STAFF_RESET_PER_ADDRESS = "60 per hour"
+    RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT = "5 per hour"  # confirmation mails to a new address
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email

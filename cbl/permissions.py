@@ -473,6 +473,34 @@ def can_rename(user: User | None, person: User) -> bool:
     return bool(db.session.scalar(renamable_people(user).with_only_columns(User.id).where(User.id == person.id)))
 
 
+def password_resettable_people(user: User | None) -> Select:
+    """The people whose password ``user`` may reset to a one-time password: an admin anyone,
+    a school admin the people of their schools (but district admins), a teacher the students
+    enrolled in a class they teach; never oneself (that is the change-password form)."""
+    stmt = select(User)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    stmt = stmt.where(User.id != user.id)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return stmt.where(User.id.in_(administered_people(user).with_only_columns(User.id)))
+    if user.role is Role.TEACHER:
+        taught_students = select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user)))
+        return stmt.where(User.role == Role.STUDENT, User.id.in_(taught_students))
+    return _nothing(stmt)
+
+
+def can_reset_password(actor: User | None, target: User | None) -> bool:
+    """Whether ``actor`` may give ``target`` a one-time password (see above)."""
+    if _is_anonymous(actor) or target is None or actor.id == target.id:
+        return False
+    if actor.role is Role.ADMIN:
+        return True
+    return bool(db.session.scalar(password_resettable_people(actor).with_only_columns(User.id)
+                                  .where(User.id == target.id)))
+
+
 def show_full_names_of(classroom: Classroom) -> None:
     """Note, for this request, the class whose people a page shows: a partner then sees full
     names if that class's teachers allow it (see :func:`person_name`)."""
@@ -567,6 +595,7 @@ def register_template_helpers(app) -> None:
         can_change_classroom=can_change_classroom,
         is_archived=is_archived,
         can_rename=can_rename,
+        can_reset_password=can_reset_password,
         can_read_class_mastery=can_read_class_mastery,
         can_read_reflections=can_read_reflections,
         can_edit_project=can_edit_project,

@@ -35,7 +35,7 @@ def submitted_email() -> str:
 
 def signed_in_account() -> str:
     """The signed-in account (these limits are exempt for anonymous visitors)."""
-    return f"account:{current_user.get_id()}"
+    return f"account:{current_user.id}"
 
 
 def card_token() -> str:
@@ -152,4 +152,22 @@ sign_in_card_limits = _decorator(
                                  key_func=client_address, methods=["GET", "POST"],
                                  deduct_when=lambda response: response.status_code >= 400),
     _limit("RATELIMIT_CARD_PER_CARD", "card-card", card_token),
+)
+
+#: POST of "forgot your password?" (field ``email``): every request counts, per address
+#: and per submitted email, whether or not the address has an account.
+password_reset_limits = _decorator(
+    _limit("RATELIMIT_PASSWORD_RESET_PER_ADDRESS", "password-reset-address", client_address),
+    _limit("RATELIMIT_PASSWORD_RESET_PER_EMAIL", "password-reset-email", submitted_email),
+)
+
+#: POST of a teacher's or admin's password reset (below ``login_required``).
+staff_reset_limits = _decorator(
+    _limit("RATELIMIT_STAFF_RESET_PER_ADDRESS", "staff-reset-address", client_address),
+    _limit("RATELIMIT_STAFF_RESET_PER_ACCOUNT", "staff-reset-account", signed_in_account, exempt_when=_is_anonymous),
+)
+
+#: POST of "change my email" (below ``login_required``): mails sent per account.
+email_change_limits = _decorator(
+    _limit("RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT", "email-change-account", signed_in_account, exempt_when=_is_anonymous),
 )

@@ -19,7 +19,8 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "method", "weight", "times", "proficient_points", "count_other_voices", "classroom", "confirm_duplicate", "levels",
           "scope", "student",
           "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username",
-          "identifier", "person", "school", "academic_term")
+          "identifier", "person", "school", "academic_term",
+          "new_password", "session_id", "email-email", "email-password")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},
@@ -53,14 +54,15 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          # assessing: the class's teachers grade; the world's partner rates p1
          "assessment.grade_project": "teacher", "assessment.grade_release": "teacher",
          "assessment.grade_release_all": "teacher", "assessment.partner_rating": "partner",
-         "assessment.partner_questions": "teacher",
+         "assessment.partner_questions": "teacher", "accounts.staff_reset_password": "teacher",
          # sign-in cards: the class's teachers print and void them; a card's page is for anyone
          "cards": "teacher",
          # schools and terms: the district admin; a teacher ends the term of their class
          "schools": "admin", "schools.archive_term": "teacher"}
 # Routes for people who are not signed in.
 ANONYMOUS = ("accounts.login", "teams.signup", "teams.signup_confirm", "accounts.request_login_link",
-             "accounts.login_link", "feedback.accept", "cards.sign_in")
+             "accounts.login_link", "feedback.accept", "cards.sign_in", "accounts.forgot_password",
+             "accounts.reset_password", "accounts.confirm_email")
 
 
 def _actor(endpoint: str) -> str:

@@ -114,6 +114,16 @@ EXPECTED: dict[str, dict] = {
     "accounts.logout": SIGNED_IN,  # signed in: redirected to /login without ``next``, i.e. signed out
     "accounts.account": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,  # empty form: 400 re-render
+    "accounts.forgot_password": PUBLIC,  # signed-in visitors are sent home
+    "accounts.reset_password": _everyone(404),  # the world holds no recovery link with this token
+    "accounts.new_password": SIGNED_IN,  # nobody in the world must change theirs: sent to My account
+    # One-time passwords: the class's teachers for its students, admins for anyone (never oneself).
+    "accounts.staff_reset_password": _row(student_own=404, student_other=404, teacher=OK, teacher_other=404,
+                                          partner=404, admin=OK),
+    "accounts.change_email": SIGNED_IN,  # empty form: 400 re-render
+    "accounts.confirm_email": _everyone(404),  # the world holds no email change with this token
+    "accounts.end_session": SIGNED_IN,  # empty form: 400 re-render
+    "accounts.end_other_sessions": SIGNED_IN,
     "admin.users": ADMIN_ONLY,  # a scoped list: a school admin sees the people of their schools
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": OWN_SCHOOL,  # student_other, a student of the world's school

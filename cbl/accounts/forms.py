@@ -2,8 +2,8 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, ValidationError
 
 from cbl.formtools import Form, OnceForm, choices
 
@@ -95,3 +95,34 @@ class EditPersonForm(Form):
 
 class PlaceInClassForm(Form):
     classroom = SelectField(_l("Place in the class"), coerce=int, validate_choice=True)
+
+
+class ForgotPasswordForm(Form):
+    email = StringField(_l("Your email address"), filters=[lambda value: value.strip() if value else value],
+                        validators=[DataRequired(), Length(max=254)])
+
+    def validate_email(self, field) -> None:
+        # A username has no mailbox to send a link to: say who can help instead.
+        if "@" not in (field.data or ""):
+            raise ValidationError(_l("Students who sign in with a username: ask your teacher to reset your "
+                                     "password."))
+        Email(check_deliverability=False, message=_l("Enter an email address such as name@school.org."))(self, field)
+
+
+class NewPasswordForm(Form):
+    """Choosing a password without the old one: with a recovery link, or after a one-time
+    password (the same rules as the change-password form)."""
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
+
+
+class EmailChangeForm(Form):
+    email = EmailField(_l("New email address"), filters=[lambda value: value.strip() if value else value],
+                       validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                       description=_l("We mail a link to the new address; your address changes when you open it."))
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+
+
+class EndSessionForm(Form):
+    session_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])

@@ -6,8 +6,8 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, delete, false
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
@@ -50,8 +50,9 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, 16))
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the id kept in the session cookie. Replacing it (sign-out, password
-    # change, deactivation) ends every session of the account at once.
+    # The account-wide session token of cookies issued before sessions were kept one by one
+    # (cbl/accounts/sessions.py upgrades such a cookie to a session of its own on its next
+    # request). Replaced, with every UserSession deleted, when all sessions end.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -59,9 +60,13 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
-    # Flask-Login: the session stores the token, not the primary key.
+    # Set by cbl/accounts/sessions.py: the cookie value of the session this object was
+    # loaded for (or just started), never stored on the account.
+    _session_cookie = None
+
+    # Flask-Login: the cookie holds a session's secret, not the primary key.
     def get_id(self) -> str:
-        return self.session_token
+        return self._session_cookie or self.session_token
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -74,8 +79,12 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def end_sessions(self) -> None:
-        """Invalidate every session cookie issued for this account."""
+        """Invalidate every session cookie issued for this account (joins the caller's
+        transaction: the sessions end when it commits)."""
         self.session_token = new_session_token()
+        session = object_session(self)
+        if session is not None and self.id is not None:
+            session.execute(delete(UserSession).where(UserSession.user_id == self.id))
 
     @property
     def first_name(self) -> str:
@@ -105,6 +114,19 @@ class User(UserMixin, db.Model):
     @property
     def is_partner(self) -> bool:
         return self.role is Role.PARTNER
+
+
+class UserSession(db.Model):
+    """One signed-in browser of an account. The cookie holds a secret whose hash only is
+    kept here; deleting the row signs that browser out. No address is kept: the device is
+    a few words taken from the browser's user agent ("Firefox on Android")."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def normalise_email(email: str) -> str:

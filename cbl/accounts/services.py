@@ -65,12 +65,6 @@ def record_sign_in(user: User) -> None:
     db.session.commit()
 
 
-def sign_out_everywhere(user: User) -> None:
-    """End every session of the account (the cookie of this one included)."""
-    user.end_sessions()
-    db.session.commit()
-
-
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password and end every other session. Raises ValidationFailed when the
     current password is wrong."""

@@ -4,23 +4,25 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from cbl.accounts import links, services
-from cbl.accounts.forms import (ActiveForm, CreateUserForm, EditPersonForm, LoginForm, LoginLinkRequestForm,
-                                PasswordChangeForm, PeopleSearchForm, PlaceInClassForm, ProfileForm)
+from cbl import audit
+from cbl.accounts import email_change, links, services, sessions
+from cbl.accounts.forms import (ActiveForm, CreateUserForm, EditPersonForm, EmailChangeForm, EndSessionForm, LoginForm,
+                                LoginLinkRequestForm, PasswordChangeForm, PeopleSearchForm, PlaceInClassForm,
+                                ProfileForm)
 from cbl.accounts.models import Role, User
-from cbl.schools import services as schools_services
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
 from cbl.permissions import (ADMINS, administered_people, administered_school_ids, get_visible,
                              manageable_classrooms, manageable_people, role_required)
+from cbl.ratelimit import email_change_limits, link_request_limits, sign_in_limits
+from cbl.schools import services as schools_services
 from cbl.teams import roster
 from cbl.teams.models import Classroom, Enrolment
-from cbl.ratelimit import link_request_limits, sign_in_limits
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,8 +47,10 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            sessions.start(user)
             services.record_sign_in(user)
+            if user.must_change_password:
+                return redirect(url_for("accounts.new_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         # One message whether the email exists or not.
         form.password.errors = list(form.password.errors) + [_("That email and password do not match an active account.")]
@@ -91,7 +95,7 @@ def login_link(token: str):
         except (NotFound, ValidationFailed) as err:
             return render_template("accounts/login_link_problem.html", message=str(err) or _(
                 "This sign-in link is not valid. Ask for a new one.")), 400
-        login_user(user)
+        sessions.start(user)
         services.record_sign_in(user)
         flash(_("You are signed in."), "success")
         return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -102,7 +106,8 @@ def login_link(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
-    services.sign_out_everywhere(current_user._get_current_object())
+    """Sign this browser out (the account's other sessions go on: "My account" ends them)."""
+    sessions.end_this(current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
@@ -115,28 +120,40 @@ def _profile_form() -> ProfileForm:
     return profile
 
 
+def _account_page(status: int = 200, profile: ProfileForm | None = None, password: PasswordChangeForm | None = None,
+                  email: EmailChangeForm | None = None):
+    """My account: profile, password, email address and signed-in sessions (the form that
+    was sent keeps its input and errors; the others start fresh)."""
+    if profile is None:
+        profile = _profile_form()
+        profile.locale.data = current_user.locale or ""
+    user = current_user._get_current_object()
+    rows = sessions.list_sessions(user)
+    return render_template(
+        "accounts/account.html", profile=profile, password=password or PasswordChangeForm(prefix="password"),
+        email=email or EmailChangeForm(prefix="email"), user_sessions=rows,
+        current_session=next((row.id for row in rows if sessions.is_current(user, row)), None),
+        describe_device=sessions.describe_device, end_form=EndSessionForm()), status
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    profile = _profile_form()
-    password = PasswordChangeForm(prefix="password")
     if request.method == "GET":
-        profile.locale.data = current_user.locale or ""
-    elif profile.validate_on_submit():
+        return _account_page()
+    profile = _profile_form()
+    if profile.validate_on_submit():
         if services.update_profile(current_user, profile.display_name.data, profile.locale.data):
             flash(_("Your details are saved. Your new name is shown once your teacher approves it."), "success")
         else:
             flash(_("Your details are saved."), "success")
         return redirect(url_for("accounts.account"))
-    status = 400 if profile.errors else 200
-    return render_template("accounts/account.html", profile=profile, password=password), status
+    return _account_page(400, profile=profile)
 
 
 @bp.post("/account/password")
 @login_required
 def change_password():
-    profile = _profile_form()
-    profile.locale.data = current_user.locale or ""
     password = PasswordChangeForm(prefix="password")
     if password.validate_on_submit():
         user = current_user._get_current_object()
@@ -146,10 +163,89 @@ def change_password():
             password.current_password.errors = [str(err)]
         else:
             # Every other session is over; this browser gets a fresh one.
-            login_user(user)
+            sessions.start(user)
             flash(_("Your password is changed. You were signed out everywhere else."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", profile=profile, password=password), 400
+    return _account_page(400, password=password)
+
+
+@bp.post("/account/email")
+@login_required
+@email_change_limits
+def change_email():
+    """Ask to use a new address: it changes once the new address confirms by its link."""
+    form = EmailChangeForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            email_change.request_change(current_user._get_current_object(), form.email.data, form.password.data)
+        except ValidationFailed as err:
+            getattr(form, err.field or "email").errors = [str(err)]
+        else:
+            flash(_("We mailed a link to %(email)s. Your address changes when you open it (within 24 hours).",
+                    email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(400, email=form)
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link mailed to the new address. Opening it changes nothing (mail scanners fetch
+    links); pressing the button does."""
+    try:
+        change = email_change.find(token)
+    except NotFound:
+        return render_template("accounts/email_problem.html",
+                               message=_("This link is not valid: it may be cut short or mistyped.")), 404
+    except ValidationFailed as err:
+        return render_template("accounts/email_problem.html", message=str(err)), 410
+    if current_user.is_authenticated and current_user.id != change.user_id:
+        return render_template("accounts/email_problem.html", message=_(
+            "You are signed in with another account. Sign out, then open the link again.")), 403
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            email_change.confirm(token)
+        except (NotFound, ValidationFailed) as err:
+            return render_template("accounts/email_problem.html", message=str(err)), 410
+        flash(_("Your email address is now %(email)s.", email=change.new_email), "success")
+        return redirect(url_for("accounts.account") if current_user.is_authenticated else url_for("accounts.login"))
+    return render_template("accounts/email_confirm.html", form=form, email=change.new_email), \
+        400 if request.method == "POST" else 200
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_session():
+    """End one of my other sessions: that browser is signed out at its next request."""
+    form = EndSessionForm()
+    user = current_user._get_current_object()
+    if not form.validate_on_submit():
+        flash(_("Choose a session to end."), "error")
+        return _account_page(400)
+    if form.session_id.data == sessions.current_session_id():
+        flash(_("This is the session you are using: sign out to end it."), "error")
+        return redirect(url_for("accounts.account"))
+    if not sessions.end_one(user, form.session_id.data):
+        abort(404)
+    audit.record(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id, detail="1")
+    db.session.commit()
+    flash(_("That session is ended: the device is signed out."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """End every session of mine but this one."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    count = sessions.end_others(user)
+    audit.record(audit.Action.SESSIONS_ENDED, actor_id=user.id, object_type="user", object_id=user.id,
+                 detail=str(count))
+    db.session.commit()
+    flash(_("Every other session is ended: you are signed in only here."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 def _people_page(form: CreateUserForm, status: int = 200):

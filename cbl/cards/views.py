@@ -2,8 +2,9 @@
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
+from cbl.accounts import sessions
 from cbl.accounts.sessions import mark_card_sign_in
 from cbl.cards import services
 from cbl.cards.forms import PrintCardsForm, VoidCardsForm
@@ -114,8 +115,9 @@ def sign_in(token: str):
         except (NotFound, ValidationFailed):
             return _problem(_("This card no longer works. Ask your teacher for a new one."), 410)
         if signed_in:  # a classmate left the device signed in: only this browser changes hands
+            sessions.end_this(current_user._get_current_object())
             logout_user()
-        login_user(student)
+        sessions.start(student)
         mark_card_sign_in(student)
         flash(_("Hello, %(name)s! You are signed in.", name=student.first_name), "success")
         return redirect(url_for("main.home"))

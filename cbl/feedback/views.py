@@ -2,10 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from cbl.accounts import sessions
 from cbl.audit import Action, AuditEvent, describe_detail, name_objects
 from cbl.accounts.models import Role, get_user_by_email
 from cbl.errors import Forbidden, NotFound, ValidationFailed
@@ -129,7 +130,7 @@ def accept(token: str):
         except ValidationFailed as err:
             form.display_name.errors = [str(err)]
         else:
-            login_user(user)
+            sessions.start(user)
             flash(_("Welcome, %(name)s! The projects are on your home page.", name=user.first_name), "success")
             return redirect(url_for("projects.home"))
     has_account = get_user_by_email(invitation.email) is not None

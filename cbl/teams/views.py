@@ -2,10 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from cbl.accounts import signup as signups
+from cbl.accounts import sessions
 from cbl.accounts.forms import SignupForm
 from cbl.accounts.models import Role
 from cbl.accounts.services import record_sign_in
@@ -352,6 +353,9 @@ def signup():
             signups.request_signup(classroom, form.display_name.data, form.email.data, form.password.data,
                                    select_locale())
             return render_template("accounts/signup_sent.html", email=form.email.data.strip())
+            sessions.start(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
+            return redirect(url_for("main.home"))
     return render_template("accounts/signup.html", form=form), 400 if form.errors else 200
 
 
@@ -376,7 +380,7 @@ def signup_confirm(token: str):
         except (NotFound, ValidationFailed) as err:
             return render_template("accounts/signup_problem.html", message=str(err) or _(
                 "This link is not valid, or it was used already.")), 400
-        login_user(user)
+        sessions.start(user)
         record_sign_in(user)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.first_name), "success")
         return redirect(url_for("main.home"))
