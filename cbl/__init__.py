@@ -135,3 +135,5 @@ def _register_blueprints(app: Flask) -> None:
                       notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(competencies_bp)
+    from cbl.rosters.views import bp as rosters_bp
+    app.register_blueprint(rosters_bp)

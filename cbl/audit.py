@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     ENTRY_DELETED = "entry_deleted"
     ENTRY_RESTORED = "entry_restored"
     ENTRY_PURGED = "entry_purged"
+    # A OneRoster import was applied (object: the roster_import run).
+    ROSTER_IMPORTED = "roster_imported"
 
 
 class AuditEvent(db.Model):
