@@ -66,7 +66,7 @@ class Row:
         return self.status == "tobedeleted"
 
     def __getitem__(self, name: str) -> str:
-        return self.values[name]
+        return self.values.get(name, "")
 
 
 @dataclass
@@ -277,6 +277,7 @@ def _read_file(roster: Roster, name: str, opened: tuple[str, IO[str]]) -> None:
     columns: tuple[str, ...] | None = None
     width = 0
     delta = roster.mode(name) == "delta"
+    keep = spec.KEEP[name]
     required = spec.REQUIRED_11_USERS if (name == spec.USERS and roster.version == "1.1") else spec.REQUIRED[name]
     for line, fields in _rows(roster, opened):
         if line == 1:
@@ -307,6 +308,8 @@ def _read_file(roster: Roster, name: str, opened: tuple[str, IO[str]]) -> None:
                 if not values[column].strip():
                     roster.problem(name, line, _("%(column)s is required.", column=column))
             _check_values(roster, name, row)
+        # Only what the import uses is kept (never a password), and only when filled in.
+        row.values = {k: v for k, v in values.items() if v and k in keep}
         rows[sourced_id] = row
     if columns is None:
         roster.problem(name, None, _("The file is empty: it needs its header line at least."))

@@ -21,6 +21,8 @@ from cbl.rosters.plan import Act, Kind, Plan, make_plan
 from cbl.schools.models import School, SchoolMember, Term
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, TeamMember, Team, new_join_code
 
+CHUNK = 2000
+
 __all__ = ["RosterRejected", "preview", "run_import", "unusable_password"]
 
 
@@ -81,13 +83,13 @@ class _Writer:
 
     @staticmethod
     def _insert(model, rows: list[dict]) -> None:
-        if rows:
-            db.session.execute(insert(model), rows)
+        for start in range(0, len(rows), CHUNK):  # chunks keep the memory of a big district low
+            db.session.execute(insert(model), rows[start:start + CHUNK])
 
     @staticmethod
     def _update(model, rows: list[dict]) -> None:
-        if rows:
-            db.session.execute(update(model), rows)
+        for start in range(0, len(rows), CHUNK):
+            db.session.execute(update(model), rows[start:start + CHUNK])
 
     def schools(self) -> None:
         self._insert(School, [{**c.values, "sourced_id": c.sourced_id}

@@ -60,6 +60,18 @@ REQUIRED = {
 }
 REQUIRED_11_USERS = ("enabledUser", "orgSourcedIds", "role", "username", "givenName", "familyName")
 
+# The columns an import uses; the others are checked and then let go.
+KEEP = {
+    ORGS: {"name", "type", "identifier", "parentSourcedId"},
+    SESSIONS: {"title", "type", "startDate", "endDate", "parentSourcedId"},
+    COURSES: {"title", "orgSourcedId"},
+    CLASSES: {"title", "courseSourcedId", "schoolSourcedId", "termSourcedIds"},
+    USERS: {"enabledUser", "username", "givenName", "familyName", "identifier", "email", "preferredGivenName",
+            "primaryOrgSourcedId", "orgSourcedIds", "role"},
+    ROLES: {"userSourcedId", "roleType", "role", "orgSourcedId"},
+    ENROLLMENTS: {"classSourcedId", "schoolSourcedId", "userSourcedId", "role"},
+}
+
 STATUSES = ("active", "tobedeleted")
 MODES = ("bulk", "delta", "absent")
 VERSIONS = ("1.1", "1.2")
