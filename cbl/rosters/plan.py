@@ -113,7 +113,7 @@ class _State:
         self.by_email = {r.email: r for r in users if r.email}
         self.by_username = {r.username: r for r in users if r.username}
         self.by_sis = {r.school_id: r for r in users if r.school_id}
-        self.members = set(rows(select(SchoolMember.school_id, SchoolMember.user_id)).tuples().all())
+        self.members = set(rows(select(SchoolMember.school_id, SchoolMember.user_id)).all())
         self.enrolments = {r.sourced_id: r for r in rows(select(
             Enrolment.id, Enrolment.sourced_id, Enrolment.classroom_id, Enrolment.user_id)
             .where(Enrolment.sourced_id.is_not(None)))}

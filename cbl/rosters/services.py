@@ -79,7 +79,7 @@ class _Writer:
     @staticmethod
     def ids(model) -> dict[str, int]:
         return dict(db.session.execute(select(model.sourced_id, model.id).where(model.sourced_id.is_not(None)))
-                    .tuples().all())
+                    .all())
 
     @staticmethod
     def _insert(model, rows: list[dict]) -> None:
@@ -142,7 +142,7 @@ class _Writer:
                    for c in self.changes(Kind.MEMBERSHIP, Act.CREATED)}
         if members:
             existing = set(db.session.execute(select(SchoolMember.school_id, SchoolMember.user_id)
-                                              .where(SchoolMember.user_id.in_({u for _, u in members}))).tuples().all())
+                                              .where(SchoolMember.user_id.in_({u for _, u in members}))).all())
             self._insert(SchoolMember, [{"school_id": s, "user_id": u} for s, u in sorted(members - existing)])
 
     def enrolments(self, kind: Kind, model) -> None:
@@ -168,16 +168,16 @@ class _Writer:
         ids = [i for (i,) in enrolment_ids]
         for start in range(0, len(ids), 500):
             pairs = db.session.execute(select(Enrolment.classroom_id, Enrolment.user_id)
-                                       .where(Enrolment.id.in_(ids[start:start + 500]))).tuples().all()
+                                       .where(Enrolment.id.in_(ids[start:start + 500]))).all()
             if not pairs:
                 continue
             wanted = set(pairs)
             teams = dict(db.session.execute(select(Team.id, Team.classroom_id)
-                                            .where(Team.classroom_id.in_({c for c, _ in pairs}))).tuples().all())
+                                            .where(Team.classroom_id.in_({c for c, _ in pairs}))).all())
             if not teams:
                 continue
             members = db.session.execute(select(TeamMember.id, TeamMember.team_id, TeamMember.user_id)
-                                         .where(TeamMember.team_id.in_(list(teams)))).tuples()
+                                         .where(TeamMember.team_id.in_(list(teams))))
             gone = [m for m, team, user in members if (teams[team], user) in wanted]
             if gone:
                 db.session.execute(delete(TeamMember).where(TeamMember.id.in_(gone)))
