@@ -99,6 +99,10 @@ EXPECTED: dict[str, dict] = {
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
     "admin.school_settings": ADMIN_ONLY,
+    # roster imports (OneRoster): the district admin
+    "rosters.index": ADMIN_ONLY,  # GET: the upload form and earlier imports
+    "rosters.preview": ADMIN_ONLY,  # no upload named: back to the import page
+    "rosters.confirm": ADMIN_ONLY,  # empty form: 400
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
