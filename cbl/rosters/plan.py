@@ -20,7 +20,7 @@ the class; their work stays with their team's project)."""
 import enum
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from cbl.accounts.models import Role, User, normalise_email, normalise_username
@@ -179,8 +179,10 @@ class _Planner:
         for sid in known:
             self.org_types.setdefault(sid, "school")
         if skipped:
-            self.plan.notes.append(_("%(count)d organisations that are not schools (the district, departments) "
-                                     "are not brought in as schools.", count=skipped))
+            self.plan.notes.append(ngettext(
+                "%(num)d organisation that is not a school (the district, a department) is not brought in as a school.",
+                "%(num)d organisations that are not schools (the district, departments) are not brought in as schools.",
+                skipped))
 
     def _school(self, file: str, row: Row, column: str, sid: str) -> bool:
         kind = self.org_types.get(sid)
@@ -341,8 +343,9 @@ class _Planner:
             if old.active:
                 self.add(Kind.PERSON, Act.RETIRED, old.sourced_id, old.display_name, row_id=old.id)
         if skipped:
-            self.plan.notes.append(_("%(count)d people with other roles (parents, guardians, aides…) are not "
-                                     "brought in.", count=skipped))
+            self.plan.notes.append(ngettext(
+                "%(num)d person with another role (a parent, guardian, aide…) is not brought in.",
+                "%(num)d people with other roles (parents, guardians, aides…) are not brought in.", skipped))
 
     def _person_values(self, row: Row, role: Role) -> dict:
         given = row["preferredGivenName"] if self.roster.version == "1.2" and row["preferredGivenName"] else \
@@ -431,8 +434,10 @@ class _Planner:
             for old in self.bulk_absent(spec.ENROLLMENTS, table, rows):
                 self.add(kind, Act.RETIRED, old.sourced_id, old.sourced_id, row_id=old.id)
         if skipped:
-            self.plan.notes.append(_("%(count)d enrollments of other roles (administrators, proctors, people not "
-                                     "brought in) are skipped.", count=skipped))
+            self.plan.notes.append(ngettext(
+                "%(num)d enrollment of another role (an administrator, proctor, a person not brought in) is skipped.",
+                "%(num)d enrollments of other roles (administrators, proctors, people not brought in) are skipped.",
+                skipped))
 
     def _enrolment_change(self, kind: Kind, sid: str, klass: str, user: str, old) -> None:
         label = f"{user} → {klass}"

@@ -7,7 +7,7 @@ imported in one transaction) → the run's summary on the import page, beside ea
 import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +26,10 @@ PER_PAGE = 50
 KIND_LABELS = {Kind.SCHOOL: _l("Schools"), Kind.TERM: _l("Terms"), Kind.CLASS: _l("Classes"),
                Kind.PERSON: _l("People"), Kind.MEMBERSHIP: _l("School memberships"),
                Kind.ENROLMENT: _l("Students in classes"), Kind.TEACHING: _l("Teachers of classes")}
-ACT_LABELS = {Act.CREATED: _l("new"), Act.UPDATED: _l("updated"), Act.MOVED: _l("moved"), Act.RETIRED: _l("retired")}
+# Words for people, classes and enrolments alike (the Spanish differs from a retired competency's).
+def act_labels() -> dict[Act, str]:
+    return {Act.CREATED: pgettext("roster change", "new"), Act.UPDATED: pgettext("roster change", "updated"),
+            Act.MOVED: pgettext("roster change", "moved"), Act.RETIRED: pgettext("roster change", "retired")}
 
 
 class ListPage:
@@ -58,7 +61,7 @@ def index():
         "run", "").isdigit() and len(request.args["run"]) < 10 else None
     status = 400 if request.method == "POST" else 200
     return render_template("rosters/index.html", form=form, runs=runs, shown=shown, kinds=KIND_LABELS,
-                           acts=ACT_LABELS), status
+                           acts=act_labels()), status
 
 
 def _shown_list(plan) -> tuple[str, list]:
@@ -93,7 +96,7 @@ def preview():
     confirm = ConfirmForm(formdata=None, data={"upload": token})
     return render_template("rosters/preview.html", plan=plan, counts=plan.counts(), show=show,
                            page=ListPage(items, request.args.get("page", 1, type=int) or 1), token=token, name=name,
-                           form=confirm, kinds=KIND_LABELS, acts=ACT_LABELS)
+                           form=confirm, kinds=KIND_LABELS, acts=act_labels())
 
 
 def _rejected(err: services.RosterRejected, name: str):
@@ -101,7 +104,7 @@ def _rejected(err: services.RosterRejected, name: str):
     form.file.errors = [_("The file cannot be imported:")]
     runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc()))
     return render_template("rosters/index.html", form=form, runs=runs, shown=None, problems=err.problems,
-                           kinds=KIND_LABELS, acts=ACT_LABELS, name=name), 400
+                           kinds=KIND_LABELS, acts=act_labels(), name=name), 400
 
 
 @bp.post("/confirm")
