@@ -188,3 +188,21 @@ def test_fifty_thousand_users_are_read_in_seconds(app):
     assert _messages(plan) == []
     assert len([c for c in plan.changes if c.kind == "person"]) == 50_000
     assert time.perf_counter() - start < 30
+
+
+def test_a_zip_of_the_export_folder_is_read_from_inside_the_folder(app):
+    flat = zipfile.ZipFile(io.BytesIO(of.zip_bytes(of.small_district())))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in flat.namelist():
+            archive.writestr(f"oneroster-export/{name}", flat.read(name))
+    plan = _plan(buffer.getvalue())
+    assert _messages(plan) == [] and len(plan.roster.of(spec.USERS)) == 8
+
+
+def test_an_enrollment_of_someone_gone_before_they_came_is_skipped(app):
+    files = of.small_district()
+    files[spec.USERS].append(of.user("u-s9", "Zoe", "Ng", "zng", status="tobedeleted"))
+    files[spec.ENROLLMENTS].append(of.enrollment("e-s9", "k1", "s1", "u-s9"))
+    plan = _plan(of.zip_bytes(files))
+    assert _messages(plan) == [] and "e-s9" not in {c.sourced_id for c in plan.changes}

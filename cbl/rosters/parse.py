@@ -147,7 +147,14 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
                                                               max=MAX_MEMBERS))])
     if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES or any(i.file_size > MAX_MEMBER_BYTES for i in infos):
         raise _too_big()
-    return {i.filename: i for i in infos}
+    members = {i.filename: i for i in infos}
+    if spec.MANIFEST not in members:
+        # Zipping a folder puts the files one level down: read them there.
+        folders = [name.removesuffix(spec.MANIFEST) for name in members if name.endswith("/" + spec.MANIFEST)]
+        if len(folders) == 1:
+            members = {name.removeprefix(folders[0]): info for name, info in members.items()
+                       if name.startswith(folders[0])}
+    return members
 
 
 def _too_big() -> RosterRejected:

@@ -290,6 +290,7 @@ class _Planner:
     def users(self) -> None:
         rows, state = self.roster.of(spec.USERS), self.state
         role_of, orgs_of = self._roles()
+        org_rows = self.roster.of(spec.ORGS)
         seen: dict[tuple[str, str], int] = {}
         skipped = 0
         for sid, row in rows.items():
@@ -334,7 +335,7 @@ class _Planner:
                 if org not in self.org_types:
                     self.roster.problem(spec.USERS, row.line, _("The user's org “%(id)s” is not in orgs.csv.",
                                                                 id=org))
-                elif self.org_types[org] == "school":
+                elif self.org_types[org] == "school" and (org in state.schools or not org_rows[org].deleted):
                     school = state.schools.get(org)
                     if old is None or school is None or (school.id, old.id) not in state.members:
                         self.add(Kind.MEMBERSHIP, Act.CREATED, f"{sid}@{org}", values["display_name"],
@@ -412,6 +413,10 @@ class _Planner:
                 ok = False
             self._school(spec.ENROLLMENTS, row, "schoolSourcedId", row["schoolSourcedId"])
             if not ok:
+                continue
+            if (klass not in state.classes and classes[klass].deleted) or (
+                    user not in state.users and users[user].deleted):
+                skipped += 1  # into a class, or of a person, that is gone before it came
                 continue
             here = self.person_role.get(user, state.users[user].role if user in state.users else None)
             if role not in ("student", "teacher") or here is None:

@@ -8,7 +8,9 @@ and commits once. Any problem leaves the database as it was."""
 import json
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cbl import audit
 from cbl.accounts.models import User, new_session_token
@@ -46,7 +48,13 @@ def run_import(source, actor_id: int | None, filename: str) -> tuple[Plan, Roste
     if not plan.ok:
         db.session.rollback()
         return plan, None
-    _Writer(plan).write()
+    try:
+        _Writer(plan).write()
+    except IntegrityError as err:  # a clash the plan did not foresee (two rows swapping an email…)
+        db.session.rollback()
+        plan.roster.problem(_("the upload"), None, _("The database refused the import, so nothing was saved: "
+                                                    "%(why)s", why=str(err.orig)[:300]))
+        return plan, None
     roster = plan.roster
     modes = sorted({roster.mode(name) for name in spec.ROSTER_FILES} - {"absent"})
     run = RosterImport(actor_id=actor_id, filename=filename[:255], version=roster.version, mode=", ".join(modes),
