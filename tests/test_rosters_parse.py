@@ -206,3 +206,15 @@ def test_an_enrollment_of_someone_gone_before_they_came_is_skipped(app):
     files[spec.ENROLLMENTS].append(of.enrollment("e-s9", "k1", "s1", "u-s9"))
     plan = _plan(of.zip_bytes(files))
     assert _messages(plan) == [] and "e-s9" not in {c.sourced_id for c in plan.changes}
+
+
+def test_an_email_username_or_school_id_belongs_to_one_person(app):
+    from tests import factories
+
+    factories.make_user(email="someone@else.example").username = "lpark"
+    db.session.commit()
+    files = of.small_district()
+    files[spec.USERS][7]["identifier"] = "S-1001"  # Ivy gets Maya's school id
+    messages = _messages(_plan(of.zip_bytes(files)))
+    assert "users.csv, line 9: school id “S-1001” is also on line 6." in messages
+    assert "users.csv, line 7: username “lpark” already belongs to another account here." in messages

@@ -315,21 +315,7 @@ class _Planner:
             if old is not None and old.role not in ROSTER_ROLES:
                 values["role"] = old.role  # a district admin or partner keeps their role
             self.person_role[sid] = values["role"]
-            for column in ("email", "username", "school_id"):
-                value = values[column]
-                if not value:
-                    continue
-                if (column, value) in seen:
-                    self.roster.problem(spec.USERS, row.line, _("%(column)s “%(value)s” is also on line %(line)d.",
-                                                                column=_column_name(column), value=value,
-                                                                line=seen[(column, value)]))
-                seen[(column, value)] = row.line
-                owner = {"email": state.by_email, "username": state.by_username, "school_id": state.by_sis}[column]
-                holder = owner.get(value)
-                if holder is not None and (old is None or holder.id != old.id) and holder.sourced_id not in rows:
-                    self.roster.problem(spec.USERS, row.line, _("%(column)s “%(value)s” already belongs to "
-                                                                "another account here.", column=_column_name(column),
-                                                                value=value))
+            self._check_unique(row, values, old, seen)
             self._person_change(sid, row, values, old)
             for org in orgs_of.get(sid, []):
                 if org not in self.org_types:
@@ -347,6 +333,25 @@ class _Planner:
             self.plan.notes.append(ngettext(
                 "%(num)d person with another role (a parent, guardian, aide…) is not brought in.",
                 "%(num)d people with other roles (parents, guardians, aides…) are not brought in.", skipped))
+
+    def _check_unique(self, row: Row, values: dict, old, seen: dict[tuple[str, str], int]) -> None:
+        """Email, username and school id are each one person's: in the file and here."""
+        state, rows = self.state, self.roster.of(spec.USERS)
+        for column in ("email", "username", "school_id"):
+            value = values[column]
+            if not value:
+                continue
+            if (column, value) in seen:
+                self.roster.problem(spec.USERS, row.line, _("%(column)s “%(value)s” is also on line %(line)d.",
+                                                            column=_column_name(column), value=value,
+                                                            line=seen[(column, value)]))
+            seen[(column, value)] = row.line
+            owner = {"email": state.by_email, "username": state.by_username, "school_id": state.by_sis}[column]
+            holder = owner.get(value)
+            if holder is not None and (old is None or holder.id != old.id) and holder.sourced_id not in rows:
+                self.roster.problem(spec.USERS, row.line, _("%(column)s “%(value)s” already belongs to "
+                                                            "another account here.", column=_column_name(column),
+                                                            value=value))
 
     def _person_values(self, row: Row, role: Role) -> dict:
         given = row["preferredGivenName"] if self.roster.version == "1.2" and row["preferredGivenName"] else \
