@@ -145,6 +145,7 @@ class _Planner:
         self.plan, self.state, self.roster = plan, state, plan.roster
         self.org_types: dict[str, str] = {}
         self.person_role: dict[str, Role | None] = {}   # sourcedId -> role here (None: not brought in)
+        self.names: dict[str, str] = {}   # sourcedId of a class or person -> its name here, for the preview
 
     def add(self, kind: Kind, act: Act, sourced_id: str, label: str, **kw) -> None:
         self.plan.changes.append(Change(kind, act, sourced_id, label, **kw))
@@ -248,6 +249,7 @@ class _Planner:
                 self.state.terms[term].title if term in self.state.terms else "")
             values = {"name": class_name(course["title"] if course else "", row["title"]),
                       "school": row["schoolSourcedId"], "term": term, "term_label": term_title.strip()[:60]}
+            self.names[sid] = values["name"]
             if old is None:
                 self.add(Kind.CLASS, Act.CREATED, sid, values["name"], values=values)
             elif (old.name, self._school_sid(old.school_id), self.state.term_sid.get(old.term_id)) != (
@@ -256,6 +258,17 @@ class _Planner:
         for old in self.bulk_absent(spec.CLASSES, known, rows):
             if not old.archived:
                 self.add(Kind.CLASS, Act.RETIRED, old.sourced_id, old.name, row_id=old.id)
+
+    def _pair_label(self, old) -> str:
+        """"Student → Class" for an enrolment or teaching here."""
+        if not hasattr(self, "_user_names_by_id"):
+            self._user_names_by_id = {r.id: r.display_name for r in self.state.users.values()}
+        return f"{self._user_names_by_id.get(old.user_id, '?')} → {self._class_names().get(old.classroom_id, '?')}"
+
+    def _class_names(self) -> dict[int, str]:
+        if not hasattr(self, "_class_names_by_id"):
+            self._class_names_by_id = {r.id: r.name for r in self.state.classes.values()}
+        return self._class_names_by_id
 
     def _school_sid(self, school_id: int | None) -> str | None:
         if not hasattr(self, "_school_sids"):
@@ -316,6 +329,7 @@ class _Planner:
                 values["role"] = old.role  # a district admin or partner keeps their role
             self.person_role[sid] = values["role"]
             self._check_unique(row, values, old, seen)
+            self.names[sid] = values["display_name"]
             self._person_change(sid, row, values, old)
             for org in orgs_of.get(sid, []):
                 if org not in self.org_types:
@@ -383,7 +397,7 @@ class _Planner:
     def _person_change(self, sid: str, row: Row, values: dict, old) -> None:
         if old is None:
             self.add(Kind.PERSON, Act.CREATED, sid, values["display_name"], values=values,
-                     detail=values["role"].value)
+                     detail=role_name(values["role"]))
             return
         current = {"display_name": old.display_name, "email": old.email, "username": old.username,
                    "school_id": old.school_id, "role": old.role, "active": old.active}
@@ -404,7 +418,7 @@ class _Planner:
             kind = Kind.TEACHING if sid in state.teachings else Kind.ENROLMENT
             if row.deleted:
                 if old is not None:
-                    self.add(kind, Act.RETIRED, sid, sid, row_id=old.id)
+                    self.add(kind, Act.RETIRED, sid, self._pair_label(old), row_id=old.id)
                 continue
             klass, user, role = row["classSourcedId"], row["userSourcedId"], row["role"]
             ok = True
@@ -442,7 +456,7 @@ class _Planner:
             self._enrolment_change(kind, sid, klass, user, old)
         for table, kind in ((state.enrolments, Kind.ENROLMENT), (state.teachings, Kind.TEACHING)):
             for old in self.bulk_absent(spec.ENROLLMENTS, table, rows):
-                self.add(kind, Act.RETIRED, old.sourced_id, old.sourced_id, row_id=old.id)
+                self.add(kind, Act.RETIRED, old.sourced_id, self._pair_label(old), row_id=old.id)
         if skipped:
             self.plan.notes.append(ngettext(
                 "%(num)d enrollment of another role (an administrator, proctor, a person not brought in) is skipped.",
@@ -450,9 +464,11 @@ class _Planner:
                 skipped))
 
     def _enrolment_change(self, kind: Kind, sid: str, klass: str, user: str, old) -> None:
-        label = f"{user} → {klass}"
-        values = {"class": klass, "user": user}
         state = self.state
+        user_name = self.names.get(user) or (state.users[user].display_name if user in state.users else user)
+        class_name_ = self.names.get(klass) or (state.classes[klass].name if klass in state.classes else klass)
+        label = f"{user_name} → {class_name_}"
+        values = {"class": klass, "user": user}
         if old is None:
             existing_class, existing_user = state.classes.get(klass), state.users.get(user)
             pairs = state.teacher_pairs if kind is Kind.TEACHING else state.pairs
@@ -465,9 +481,15 @@ class _Planner:
         old_class = state.classes.get(klass)
         old_user = state.users.get(user)
         if old_class is None or old.classroom_id != old_class.id:
-            self.add(kind, Act.MOVED, sid, label, values=values, row_id=old.id)
+            self.add(kind, Act.MOVED, sid, label, values=values, row_id=old.id,
+                     detail=_("from %(name)s", name=self._class_names().get(old.classroom_id, "?")))
         elif old_user is None or old.user_id != old_user.id:
             self.add(kind, Act.UPDATED, sid, label, values=values, row_id=old.id)
+
+
+def role_name(role: Role) -> str:
+    return {Role.STUDENT: _("Student"), Role.TEACHER: _("Teacher"), Role.SCHOOL_ADMIN: _("School administrator"),
+            Role.ADMIN: _("Administrator")}.get(role, role.value)
 
 
 def class_name(course_title: str, class_title: str) -> str:
