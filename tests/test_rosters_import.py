@@ -157,6 +157,8 @@ def test_the_admin_uploads_previews_and_confirms_once(app, client, tmp_path):
     again = client.post("/admin/rosters/confirm?name=district.zip", data=data)
     assert again.status_code == 302
     assert db.session.scalar(select(db.func.count(RosterImport.id))) == 1
+    log = client.get("/audit").get_data(as_text=True)
+    assert "roster import of district.zip" in log and "29 changes" in log
 
 
 def test_a_bad_file_is_shown_with_its_problems_and_cannot_be_confirmed(app, client):

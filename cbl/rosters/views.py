@@ -15,7 +15,7 @@ from cbl.accounts.models import Role
 from cbl.extensions import db
 from cbl.paging import paginate
 from cbl.permissions import role_required
-from cbl.rosters import services, uploads
+from cbl.rosters import audit_names, services, uploads  # noqa: F401  (audit_names registers the log's words)
 from cbl.rosters.forms import ConfirmForm, UploadForm
 from cbl.rosters.models import RosterImport
 from cbl.rosters.plan import Act, Kind
