@@ -218,3 +218,10 @@ def test_an_email_username_or_school_id_belongs_to_one_person(app):
     messages = _messages(_plan(of.zip_bytes(files)))
     assert "users.csv, line 9: school id “S-1001” is also on line 6." in messages
     assert "users.csv, line 7: username “lpark” already belongs to another account here." in messages
+
+
+def test_a_school_named_twice_for_a_person_makes_one_membership(app):
+    files = of.small_district()
+    files[spec.USERS][4]["primaryOrgSourcedId"] = "s1"  # and roles.csv says s1 too
+    plan = _plan(of.zip_bytes(files))
+    assert [c.sourced_id for c in plan.changes if c.kind == "membership"].count("u-s1@s1") == 1

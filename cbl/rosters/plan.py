@@ -331,7 +331,7 @@ class _Planner:
             self._check_unique(row, values, old, seen)
             self.names[sid] = values["display_name"]
             self._person_change(sid, row, values, old)
-            for org in orgs_of.get(sid, []):
+            for org in dict.fromkeys(orgs_of.get(sid, [])):  # each org once, in order
                 if org not in self.org_types:
                     self.roster.problem(spec.USERS, row.line, _("The user's org “%(id)s” is not in orgs.csv.",
                                                                 id=org))
