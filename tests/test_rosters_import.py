@@ -200,3 +200,14 @@ def test_the_command_prints_the_preview_and_fails_on_problems(app, tmp_path):
     files[spec.CLASSES].append(of.klass("k1", "Again", "c-sci", "s1", "t1"))
     bad = runner.invoke(args=["roster-import", str(of.write_zip(tmp_path / "bad.zip", files))])
     assert bad.exit_code == 1 and "classes.csv, line 5" in bad.output
+
+
+def test_an_enrollment_that_changes_role_moves_between_students_and_teachers(app):
+    _import(of.small_district())
+    ana = of.enrollment("e-s1", "k1", "s1", "u-t1", "teacher", status="active", dateLastModified=of.STAMP)
+    # e-s1 was Maya's enrolment in k1; the SIS reuses the id for Ana teaching k2.
+    ana["classSourcedId"] = "k2"
+    plan, _run = _import({spec.ENROLLMENTS: [ana]}, mode="delta")
+    assert {(c.kind.value, c.act.value) for c in plan.changes} == {("enrolment", "retired"), ("teaching", "created")}
+    assert "u-s1" not in _students(_class("k1"))
+    assert {link.user.sourced_id for link in _class("k2").teacher_links} == {"u-t2", "u-t1"}

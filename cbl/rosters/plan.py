@@ -452,7 +452,10 @@ class _Planner:
                                                                   line=pairs[(klass, user)]))
                 continue
             pairs[(klass, user)] = row.line
-            kind = Kind.TEACHING if role == "teacher" else Kind.ENROLMENT
+            old_kind, kind = kind, Kind.TEACHING if role == "teacher" else Kind.ENROLMENT
+            if old is not None and old_kind is not kind:  # a student became the class's teacher, or back
+                self.add(old_kind, Act.RETIRED, sid, self._pair_label(old), row_id=old.id)
+                old = None
             self._enrolment_change(kind, sid, klass, user, old)
         for table, kind in ((state.enrolments, Kind.ENROLMENT), (state.teachings, Kind.TEACHING)):
             for old in self.bulk_absent(spec.ENROLLMENTS, table, rows):
