@@ -87,3 +87,8 @@ bench-images: install-dev
 ## bench-link-timing: median answer time of "email me a sign-in link" and of the sign-up, known vs unknown address
 bench-link-timing: install-dev
 	$(BIN)/python tests/benchmarks/bench_link_timing.py
+## bench-roster: time a OneRoster import of 20,000 users, 1,000 classes and 60,000 enrollments
+## (preview, import, a second identical import, peak memory). DATABASE_URL=postgresql+psycopg://… for PostgreSQL.
+.PHONY: bench-roster
+bench-roster: install-dev
+	$(BIN)/python tests/benchmarks/bench_roster.py

@@ -144,3 +144,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cards_bp)
     from cbl.schools.views import bp as schools_bp
     app.register_blueprint(schools_bp)
+    from cbl.rosters.views import bp as rosters_bp
+    app.register_blueprint(rosters_bp)

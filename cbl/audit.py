@@ -68,6 +68,8 @@ class Action(enum.StrEnum):
     EMAIL_CHANGE_ASKED = "email_change_asked"
     EMAIL_CHANGED = "email_changed"
     SESSIONS_ENDED = "sessions_ended"
+    # A OneRoster import was applied (object: the roster_import run).
+    ROSTER_IMPORTED = "roster_imported"
 
 
 class AuditEvent(db.Model):

@@ -8,6 +8,10 @@ from cbl.errors import ValidationFailed
 
 
 def register(app: Flask) -> None:
+    from cbl.rosters.cli import register as register_roster_commands
+
+    register_roster_commands(app)
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="The account's role.")

@@ -38,7 +38,7 @@ ACTOR = {"admin": "admin", "projects.decide": "teacher", "teams": "teacher", "pr
          "projects.restore_challenge": "teacher", "projects.delete_challenge": "teacher",
          "projects.archive_team": "teacher", "projects.restore_team": "teacher", "projects.delete_team": "teacher",
          "teams.join_classroom": "student_own",
-         "teams.join_team": "student_own", "teams.leave_team": "student_own", "competencies": "admin",
+         "teams.join_team": "student_own", "teams.leave_team": "student_own", "competencies": "admin", "rosters": "admin",
          "feedback.invite": "teacher", "feedback.revoke": "teacher", "feedback.approve": "teacher",
          "feedback.hide": "teacher", "feedback.remove_partner": "teacher", "feedback.comment": "partner",
          "feedback.reply": "partner",

@@ -143,6 +143,10 @@ EXPECTED: dict[str, dict] = {
     "admin.edit_person": OWN_SCHOOL,
     "admin.place_person": OWN_SCHOOL,  # empty form: 400 re-render
     "admin.unplace_person": OWN_SCHOOL,
+    # roster imports (OneRoster): the district admin
+    "rosters.index": DISTRICT_ONLY,  # GET: the upload form and earlier imports
+    "rosters.preview": DISTRICT_ONLY,  # no upload named: back to the import page
+    "rosters.confirm": DISTRICT_ONLY,  # empty form: 400
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,

@@ -1,0 +1,138 @@
+"""The district admin's roster import: upload a OneRoster ZIP, read the preview, confirm.
+
+Upload → the file is kept under a random name → preview (counts, the rows that change, every
+problem by file and line; nothing saved) → confirm (the file is read and checked again, then
+imported in one transaction) → the run's summary on the import page, beside earlier runs."""
+
+import math
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from cbl.accounts.models import Role
+from cbl.extensions import db
+from cbl.paging import paginate
+from cbl.permissions import role_required
+from cbl.rosters import audit_names, services, uploads  # noqa: F401  (audit_names registers the log's words)
+from cbl.rosters.forms import ConfirmForm, UploadForm
+from cbl.rosters.models import RosterImport
+from cbl.rosters.plan import Act, Kind
+
+bp = Blueprint("rosters", __name__, url_prefix="/admin/rosters")
+
+PER_PAGE = 50
+KIND_LABELS = {Kind.SCHOOL: _l("Schools"), Kind.TERM: _l("Terms"), Kind.CLASS: _l("Classes"),
+               Kind.PERSON: _l("People"), Kind.MEMBERSHIP: _l("School memberships"),
+               Kind.ENROLMENT: _l("Students in classes"), Kind.TEACHING: _l("Teachers of classes")}
+# Words for people, classes and enrolments alike (the Spanish differs from a retired competency's).
+def act_labels() -> dict[Act, str]:
+    return {Act.CREATED: pgettext("roster change", "new"), Act.UPDATED: pgettext("roster change", "updated"),
+            Act.MOVED: pgettext("roster change", "moved"), Act.RETIRED: pgettext("roster change", "retired")}
+
+
+class ListPage:
+    """A page of a list held in memory, shaped like the database pages the macro draws."""
+
+    def __init__(self, items: list, page: int):
+        self.total = len(items)
+        self.pages = max(1, math.ceil(self.total / PER_PAGE))
+        self.page = min(max(page, 1), self.pages)
+        self.items = items[(self.page - 1) * PER_PAGE:self.page * PER_PAGE]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def index():
+    """The upload form and the imports run so far (``?run=`` shows one run's summary)."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            token = uploads.save(form.file.data.stream)
+        except uploads.UploadTooLarge:
+            form.file.errors = [_("The file is larger than %(mb)d MB.", mb=uploads.MAX_UPLOAD_BYTES // 2**20)]
+        else:
+            return redirect(url_for("rosters.preview", upload=token, name=(form.file.data.filename or "")[:120]))
+    runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc(), RosterImport.id.desc()))
+    shown = db.session.get(RosterImport, request.args.get("run", 0, type=int) or 0) if request.args.get(
+        "run", "").isdigit() and len(request.args["run"]) < 10 else None
+    status = 400 if request.method == "POST" else 200
+    return render_template("rosters/index.html", form=form, runs=runs, shown=shown, kinds=KIND_LABELS,
+                           acts=act_labels()), status
+
+
+def _shown_list(plan) -> tuple[str, list]:
+    """Which list the preview shows (``?show=problems`` or ``?show=<kind>-<act>``)."""
+    show = request.args.get("show", "")
+    if show == "problems" or (not show and not plan.ok):
+        return "problems", plan.problems
+    kind, _sep, act = show.partition("-")
+    if kind in Kind._value2member_map_ and act in Act._value2member_map_:
+        return show, plan.of(Kind(kind), Act(act))
+    for change in plan.changes:
+        return f"{change.kind}-{change.act}", plan.of(change.kind, change.act)
+    return "", []
+
+
+@bp.get("/preview")
+@role_required(Role.ADMIN)
+def preview():
+    token = request.args.get("upload", "")
+    path = uploads.path_of(token)
+    if path is None:
+        flash(_("That upload is no longer here (an upload is kept for 6 hours until it is imported). "
+                "Upload the file again."), "error")
+        return redirect(url_for("rosters.index"))
+    name = request.args.get("name", "")[:120]
+    try:
+        plan = services.preview(path)
+    except services.RosterRejected as err:
+        uploads.discard(token)
+        return _rejected(err, name)
+    show, items = _shown_list(plan)
+    confirm = ConfirmForm(formdata=None, data={"upload": token})
+    return render_template("rosters/preview.html", plan=plan, counts=plan.counts(), show=show,
+                           page=ListPage(items, request.args.get("page", 1, type=int) or 1), token=token, name=name,
+                           form=confirm, kinds=KIND_LABELS, acts=act_labels())
+
+
+def _rejected(err: services.RosterRejected, name: str):
+    form = UploadForm(formdata=None)
+    form.file.errors = [_("The file cannot be imported:")]
+    runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc()))
+    return render_template("rosters/index.html", form=form, runs=runs, shown=None, problems=err.problems,
+                           kinds=KIND_LABELS, acts=act_labels(), name=name), 400
+
+
+@bp.post("/confirm")
+@role_required(Role.ADMIN)
+def confirm():
+    """Import the previewed file: checked again, then saved all at once or not at all."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, _("The confirmation was incomplete. Open the preview again."))
+    token = form.upload.data
+    path = uploads.path_of(token)
+    if path is None:
+        flash(_("That upload is no longer here (an upload is kept for 6 hours until it is imported). "
+                "Upload the file again."), "error")
+        return redirect(url_for("rosters.index"))
+    name = request.args.get("name", "")[:120]
+    try:
+        plan, run = services.run_import(path, current_user.id, name or path.name)
+    except services.RosterRejected as err:
+        uploads.discard(token)
+        return _rejected(err, name)
+    if run is None:
+        flash(_("The file has problems now (%(count)d), so nothing was imported. They are listed below.",
+                count=plan.problem_count), "error")
+        return redirect(url_for("rosters.preview", upload=token, name=name, show="problems"))
+    uploads.discard(token)
+    if plan.changes:
+        flash(_("Roster imported: %(changes)d changes saved.", changes=len(plan.changes)), "success")
+    else:
+        flash(_("Roster imported: no changes. Everything in the file is here already."), "info")
+    return redirect(url_for("rosters.index", run=run.id))
