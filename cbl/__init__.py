@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment.rubrics import views as rubric_views  # noqa: F401
     from cbl.assessment.partner import views as partner_rating_views  # noqa: F401
     from cbl.accounts import school_views  # noqa: F401  (the admin's School settings page)
+    from cbl.sso.views import bp as sso_bp  # (its admin page registers on admin_bp)
     # What waits for a teacher (their home and digest): one source module per area.
     from cbl.assessment import inbox as _a  # noqa: F401
     from cbl.feedback import inbox as _f  # noqa: F401
@@ -135,3 +136,4 @@ def _register_blueprints(app: Flask) -> None:
                       notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(competencies_bp)
+    app.register_blueprint(sso_bp)

@@ -49,6 +49,11 @@ class Action(enum.StrEnum):
     ENTRY_DELETED = "entry_deleted"
     ENTRY_RESTORED = "entry_restored"
     ENTRY_PURGED = "entry_purged"
+    # School sign-in (OpenID Connect): sign-ins, refusals, identities linked, settings changed.
+    SSO_SIGN_IN = "sso_sign_in"
+    SSO_REFUSED = "sso_refused"
+    SSO_LINKED = "sso_linked"
+    SSO_SETTINGS_CHANGED = "sso_settings"
 
 
 class AuditEvent(db.Model):

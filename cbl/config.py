@@ -66,6 +66,10 @@ class Defaults:
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email
+    RATELIMIT_SSO_CALLBACK_PER_ADDRESS = "200 per 10 minutes"  # answers of school sign-in providers
+    # School sign-in providers besides those an admin configures (CBL_OIDC_PROVIDERS: a JSON
+    # list; see cbl/sso/providers.py and the README).
+    OIDC_PROVIDERS: list | str = []
 
 
 def from_environment() -> dict:

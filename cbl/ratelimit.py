@@ -124,3 +124,10 @@ invitation_limits = _decorator(
     _limit("RATELIMIT_INVITE_PER_ACCOUNT", "invite-account", signed_in_account, exempt_when=_is_anonymous),
     _limit("RATELIMIT_INVITE_PER_RECIPIENT", "invite-recipient", submitted_email, deduct_when=_sent),
 )
+
+#: The answer of a school sign-in provider (GET): every request counts per address, generous
+#: enough for a class signing in at once from one school address.
+sso_callback_limits = _decorator(
+    lambda: limiter.shared_limit(_setting("RATELIMIT_SSO_CALLBACK_PER_ADDRESS"), scope="sso-callback-address",
+                                 key_func=client_address, methods=["GET"]),
+)

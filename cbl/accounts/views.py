@@ -15,6 +15,7 @@ from cbl.formtools import EmptyForm
 from cbl.paging import paginate
 from cbl.permissions import role_required
 from cbl.ratelimit import link_request_limits, sign_in_limits
+from cbl.sso import providers as sso_providers, services as sso_services
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -38,6 +39,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and sso_services.password_sign_in_refused(user):
+            # The school requires its sign-in for this role: point to the button instead.
+            return render_template("sso/password_refused.html", school_providers=sso_providers.enabled_providers()), 403
         if user is not None:
             login_user(user)
             services.record_sign_in(user)
@@ -45,7 +49,7 @@ def login():
         # One message whether the email exists or not.
         form.password.errors = list(form.password.errors) + [_("That email and password do not match an active account.")]
     status = 200 if request.method == "GET" or not form.errors else 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, school_providers=sso_providers.enabled_providers()), status
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
@@ -85,6 +89,8 @@ def login_link(token: str):
         except (NotFound, ValidationFailed) as err:
             return render_template("accounts/login_link_problem.html", message=str(err) or _(
                 "This sign-in link is not valid. Ask for a new one.")), 400
+        if sso_services.password_sign_in_refused(user):
+            return render_template("sso/password_refused.html", school_providers=sso_providers.enabled_providers()), 403
         login_user(user)
         services.record_sign_in(user)
         flash(_("You are signed in."), "success")
