@@ -27,6 +27,7 @@ from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify
+from cbl.sso.models import ProviderKind, SsoProvider
 from tests import factories
 from tests.conftest import Auth
 
@@ -99,6 +100,14 @@ EXPECTED: dict[str, dict] = {
     "admin.create_user": ADMIN_ONLY,
     "admin.set_active": ADMIN_ONLY,
     "admin.school_settings": ADMIN_ONLY,
+    # school sign-in: admins configure providers; the buttons are public (the world's key names
+    # no provider, so 404; signed-in visitors are sent home)
+    "admin.sso_providers": ADMIN_ONLY,
+    "admin.sso_settings": ADMIN_ONLY,  # empty form: 400 re-render
+    "admin.sso_new": ADMIN_ONLY,
+    "admin.sso_edit": ADMIN_ONLY,
+    "sso.start": _everyone(OK, anonymous=404),
+    "sso.callback": _everyone(404),
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
@@ -355,8 +364,18 @@ def _build_world() -> dict:
     params["rubric_id"] = factories.make_rubric(teacher_a, [framework.competencies[0].id]).id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
+    params["provider_id"] = _sign_in_provider()
     ids.update(_removed_things(p1, student_own))
     return {"visitors": visitors, "params": params, "ids": ids}
+
+
+def _sign_in_provider() -> int:
+    """A school sign-in button that is switched off (its routes answer 404 to everyone)."""
+    row = SsoProvider(kind=ProviderKind.GOOGLE, label="Riverside Google", discovery_url="http://127.0.0.1:9",
+                      client_id="cbl", client_secret="secret", allowed="riverside.example", enabled=False)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
 
 
 def _removed_things(project, author) -> dict:
