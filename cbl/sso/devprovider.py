@@ -26,11 +26,11 @@ DEMO_CLIENT_ID = "cbl-demo"
 DEMO_CLIENT_SECRET = "cbl-demo-secret"
 DEMO_PEOPLE = [
     {"sub": "demo-maya", "email": "maya@riverside.example", "email_verified": True, "hd": "riverside.example",
-     "name": "Maya Okafor"},
+     "name": "Maya Chen"},
     {"sub": "demo-leo", "email": "leo@riverside.example", "email_verified": True, "hd": "riverside.example",
      "name": "Leo Martins"},
     {"sub": "demo-noah", "email": "noah@riverside.example", "email_verified": True, "hd": "riverside.example",
-     "name": "Noah Chen"},
+     "name": "Noah Williams"},
     {"sub": "demo-rivera", "email": "rivera@riverside.example", "email_verified": True, "hd": "riverside.example",
      "name": "Ana Rivera"},
     {"sub": "demo-gmail", "email": "maya.personal@gmail.example", "email_verified": True,
