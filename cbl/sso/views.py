@@ -1,6 +1,6 @@
 """School sign-in: the buttons' routes, the provider's answer, and the admin's page."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -25,6 +25,15 @@ def _refused(provider, refusal: SignInRefused):
     return render_template("sso/problem.html", message=refusal.message, provider=provider), refusal.status
 
 
+def callback_url(key: str) -> str:
+    """Where the provider sends people back: under ``BASE_URL`` when it is set (behind a
+    reverse proxy the request's own address is the proxy's), else this request's host."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("sso.callback", key=key)
+    return url_for("sso.callback", key=key, _external=True)
+
+
 @bp.get("/login/school/<key>")
 def start(key: str):
     """The sign-in button: off to the provider, which sends the person back to ``callback``."""
@@ -35,7 +44,7 @@ def start(key: str):
         abort(404)
     session[_NEXT] = _safe_next(request.args.get("next")) or ""
     try:
-        return services.start(provider, url_for("sso.callback", key=provider.key, _external=True))
+        return services.start(provider, callback_url(provider.key))
     except SignInRefused as refusal:
         return _refused(provider, refusal)
 
@@ -121,7 +130,7 @@ def sso_new():
         _save(form, SsoProvider())
         flash(_("The sign-in button “%(label)s” is saved.", label=form.label.data.strip()), "success")
         return redirect(url_for("admin.sso_providers"))
-    return render_template("admin/sso_provider.html", form=form, row=None), 400 if request.method == "POST" else 200
+    return render_template("admin/sso_provider.html", form=form, row=None, callback_url=callback_url), 400 if request.method == "POST" else 200
 
 
 @admin_bp.route("/sign-in/<int:provider_id>", methods=["GET", "POST"])
@@ -137,5 +146,5 @@ def sso_edit(provider_id: int):
         _save(form, row)
         flash(_("The sign-in button “%(label)s” is saved.", label=row.label), "success")
         return redirect(url_for("admin.sso_providers"))
-    return render_template("admin/sso_provider.html", form=form, row=row,
+    return render_template("admin/sso_provider.html", form=form, row=row, callback_url=callback_url,
                            secret_hint=_secret_hint(row.client_secret)), 400 if request.method == "POST" else 200
