@@ -7,6 +7,7 @@ id (a configured claim equal to ``User.sourced_id``) or by a VERIFIED email, nev
 the provider does not vouch for."""
 
 import secrets
+import time
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
@@ -40,13 +41,29 @@ class SignInRefused(Exception):
         self.email = email
 
 
+# Discovery documents (with the keys, once fetched) by address, kept a few minutes so that a
+# class signing in at once does not fetch them twice per person. Authlib fetches the keys
+# again by itself when a token names a key it does not know (the provider rotated its keys).
+METADATA_SECONDS = 300
+_metadata: dict[str, tuple[float, dict]] = {}
+
+
 def client_for(provider: ProviderConfig):
     """An Authlib client for the provider (discovery, PKCE S256, openid email profile)."""
     oauth = OAuth(current_app._get_current_object())
-    return oauth.register(
+    client = oauth.register(
         name=f"sso_{provider.key}", client_id=provider.client_id, client_secret=provider.client_secret or None,
         server_metadata_url=provider.metadata_url,
         client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256", "timeout": HTTP_TIMEOUT})
+    cached = _metadata.get(provider.metadata_url)
+    if cached and time.monotonic() - cached[0] < METADATA_SECONDS:
+        client.server_metadata.update(cached[1])
+    return client
+
+
+def _remember_metadata(provider: ProviderConfig, client) -> None:
+    if "_loaded_at" in client.server_metadata:
+        _metadata[provider.metadata_url] = (time.monotonic(), dict(client.server_metadata))
 
 
 def start(provider: ProviderConfig, redirect_uri: str):
@@ -59,7 +76,9 @@ def start(provider: ProviderConfig, redirect_uri: str):
     if provider.kind is not ProviderKind.OIDC:
         extra["prompt"] = "select_account"
     try:
-        return client.authorize_redirect(redirect_uri, **extra)
+        response = client.authorize_redirect(redirect_uri, **extra)
+        _remember_metadata(provider, client)
+        return response
     except (requests.RequestException, ValueError, RuntimeError) as err:
         current_app.logger.warning("School sign-in %s: discovery failed: %s", provider.key, err)
         raise SignInRefused("provider_unreachable", _(
@@ -112,6 +131,7 @@ def _validated_claims(provider: ProviderConfig) -> dict:
         current_app.logger.warning("School sign-in %s: failed: %s", provider.key, err)
         raise SignInRefused("provider_unreachable", _(
             "The school sign-in service could not be reached. Try again in a moment."), status=502) from None
+    _remember_metadata(provider, client)
     claims = token.get("userinfo")
     if not claims:
         raise SignInRefused("no_id_token", _("The school sign-in service sent no ID token. Ask your school's IT "
