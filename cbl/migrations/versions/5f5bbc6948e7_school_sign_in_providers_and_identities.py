@@ -31,14 +31,14 @@ def upgrade():
     sa.Column('create_domains', sa.Text(), nullable=False),
     sa.Column('create_role', sa.Enum('admin', 'school_admin', 'teacher', 'student', 'partner', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('roster_claim', sa.String(length=80), nullable=False),
-    sa.Column('enabled', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('enabled', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', cbl.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sso_provider'))
     )
     op.create_table('sso_settings',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('require_for_teachers', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('require_for_students', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('require_for_teachers', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('require_for_students', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('updated_at', cbl.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sso_settings'))
     )
