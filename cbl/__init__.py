@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     # The audit log in words: names of its objects and details, one module per area.
     from cbl.assessment import audit_names as _an  # noqa: F401
     from cbl.feedback import audit_names as _fn  # noqa: F401
+    from cbl.sso import audit_names as _sn  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):

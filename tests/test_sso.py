@@ -119,7 +119,7 @@ def test_a_google_account_outside_the_schools_domain_is_refused(client, idp):
     # a personal account carries no hd at all: refused too, whatever the request's hint said
     response = sign_in(client, idp, f"db{row.id}", student_claims(email="maya@gmail.example", hd=None))
     assert response.status_code == 403 and signed_in_as(client) is None
-    assert len(refusals()) == 2 and "hd" in refusals()[0]
+    assert refusals() == ["Riverside Google|hd|maya@gmail.example"] * 2
 
 
 def test_a_forged_state_is_refused(client, idp):
@@ -164,7 +164,7 @@ def test_an_expired_id_token_is_refused(client, idp):
     response = sign_in(client, idp, f"db{row.id}", student_claims())
     assert response.status_code == 400
     assert "ID token has expired" in text(response) and signed_in_as(client) is None
-    assert "expired" in refusals()[0]
+    assert refusals() == ["Riverside Google|expired|"]
 
 
 @pytest.mark.parametrize("tamper, words", [
@@ -215,7 +215,7 @@ def test_an_unknown_person_is_refused_with_a_clear_page(client, idp):
     page = text(response)
     assert "Your school account isn't in CBL Tracker yet. Ask your teacher to add you" in page
     assert db.session.scalar(select(User).where(User.email == "new@riverside.example")) is None
-    assert "unknown new@riverside.example" in refusals()[0]
+    assert refusals() == ["Riverside Google|unknown|new@riverside.example"]
 
 
 def test_a_domain_the_admin_allowed_gets_accounts_of_the_chosen_role(client, idp):
@@ -317,8 +317,10 @@ def test_an_admin_adds_a_provider_and_its_secret_is_never_shown_back(client, aut
     form = {"kind": "google", "label": "Riverside Google", "discovery_url": "", "client_id": "abc.apps",
             "client_secret": "super-secret-value-1234", "allowed": "riverside.example\nriverside-ms.example",
             "create_domains": "", "create_role": "student", "roster_claim": "", "enabled": "y"}
-    assert client.post("/admin/sign-in/new", data=form).status_code == 302
+    response = client.post("/admin/sign-in/new", data=form)
     row = db.session.scalar(select(SsoProvider))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/sign-in/{row.id}")
+    assert f"/login/school/db{row.id}/callback" in text(client.get(response.headers["Location"]))
     assert (row.kind, row.allowed, row.client_secret) == (ProviderKind.GOOGLE, "riverside.example\nriverside-ms.example",
                                                           "super-secret-value-1234")
     for page in (client.get("/admin/sign-in"), client.get(f"/admin/sign-in/{row.id}")):
@@ -332,6 +334,20 @@ def test_an_admin_adds_a_provider_and_its_secret_is_never_shown_back(client, aut
     assert client.post("/admin/sign-in/settings", data={"require_for_students": "y"}).status_code == 302
     settings = db.session.scalar(select(SsoSettings))
     assert (settings.require_for_students, settings.require_for_teachers) == (True, False)
+    assert "school sign-in required for students" in text(client.get("/audit"))
+
+
+def test_the_audit_log_tells_sign_ins_and_refusals_in_words(client, auth, idp):
+    factories.make_user(Role.STUDENT, email="maya@riverside.example")
+    row = add_provider(idp)
+    sign_in(client, idp, f"db{row.id}", student_claims())
+    client.post("/logout")
+    sign_in(client, idp, f"db{row.id}", student_claims(sub="g-999", email="new@riverside.example"))
+    auth.as_user(factories.make_user(Role.ADMIN))
+    page = text(client.get("/audit"))
+    assert "Riverside Google: linked by maya@riverside.example" in page
+    assert "with Riverside Google" in page
+    assert "Riverside Google: not in CBL Tracker yet (new@riverside.example)" in page
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -341,6 +357,7 @@ def test_an_admin_adds_a_provider_and_its_secret_is_never_shown_back(client, aut
     ({"discovery_url": "http://idp.example.org"}, "https://"),
     ({"create_domains": "not a domain!"}, "Not a domain"),
     ({"create_role": "admin"}, "Not a valid choice"),
+    ({"client_secret": ""}, "Enter the client secret"),
 ])
 def test_a_wrong_provider_form_names_the_problem(client, auth, changes, words):
     auth.as_user(factories.make_user(Role.ADMIN))

@@ -240,7 +240,7 @@ def _link(provider: ProviderConfig, claims: dict) -> User:
     db.session.add(SsoIdentity(provider=provider.key, issuer=issuer, subject=subject, user_id=user.id,
                                last_used_at=utcnow()))
     audit.record(audit.Action.SSO_LINKED, actor_id=user.id, object_type="user", object_id=user.id,
-                 detail=f"{provider.label}: {'created' if created else 'linked'} {email or ''}".strip())
+                 detail=f"{provider.label}|{'created' if created else 'linked'}|{email or ''}")
     try:
         db.session.flush()
     except IntegrityError:  # the same person finished two sign-ins at once: the other one linked
@@ -263,7 +263,7 @@ def _create_account(provider: ProviderConfig, claims: dict, email: str) -> User:
 
 def record_refusal(provider: ProviderConfig | None, refusal: SignInRefused) -> None:
     audit.record_now(audit.Action.SSO_REFUSED, actor_id=None, object_type="sso",
-                     detail=f"{provider.label if provider else '?'}: {refusal.reason} {refusal.email}".strip())
+                     detail=f"{provider.label if provider else '?'}|{refusal.reason}|{refusal.email}")
 
 
 def record_sign_in(provider: ProviderConfig, user: User) -> None:

@@ -126,10 +126,17 @@ def _save(form: ProviderForm, row: SsoProvider) -> None:
 @role_required(Role.ADMIN)
 def sso_new():
     form = ProviderForm()
-    if form.validate_on_submit():
-        _save(form, SsoProvider())
-        flash(_("The sign-in button “%(label)s” is saved.", label=form.label.data.strip()), "success")
-        return redirect(url_for("admin.sso_providers"))
+    form.client_secret.description = _("Google and Microsoft give it with the client id.")
+    valid = form.validate_on_submit()
+    if valid and form.kind.data != ProviderKind.OIDC.value and not form.client_secret.data:
+        form.client_secret.errors = [_("Enter the client secret the provider gave you.")]
+        valid = False
+    if valid:
+        row = SsoProvider()
+        _save(form, row)
+        flash(_("The sign-in button “%(label)s” is saved. Register the address below at the provider.",
+                label=row.label), "success")
+        return redirect(url_for("admin.sso_edit", provider_id=row.id))
     return render_template("admin/sso_provider.html", form=form, row=None, callback_url=callback_url), 400 if request.method == "POST" else 200
 
 
