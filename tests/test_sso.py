@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cbl.accounts.models import Role, User
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
+from cbl.sso import services as sso_services
 from cbl.sso.devprovider import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DevProvider
 from cbl.sso.models import ProviderKind, SsoIdentity, SsoProvider, SsoSettings
 from tests import factories
@@ -30,7 +31,8 @@ def idp():
 
 @pytest.fixture(autouse=True)
 def _fresh_idp(idp):
-    idp.next_claims, idp.tamper, idp.id_token_seconds = None, {}, 300
+    idp.next_claims, idp.tamper, idp.id_token_seconds, idp.published_issuer = None, {}, 300, ""
+    sso_services._metadata.clear()
     yield
 
 
@@ -244,6 +246,19 @@ def test_entra_accepts_only_allowed_tenants(client, idp):
     assert response.status_code == 403 and "another organization" in text(response)
     assert signed_in_as(client) is None
     response = sign_in(client, idp, f"db{row.id}", {**claims, "tid": TENANT})
+    assert response.status_code == 302 and signed_in_as(client).id == teacher.id
+
+
+def test_entra_for_several_tenants_wants_the_issuer_of_the_tokens_own_tenant(client, idp):
+    teacher = factories.make_user(Role.TEACHER, email="rivera@riverside.example")
+    row = add_provider(idp, kind=ProviderKind.ENTRA, allowed=f"{TENANT}\n{OTHER_TENANT}")
+    idp.published_issuer = idp.issuer + "/{tenantid}/v2.0"
+    claims = {"sub": "e-1", "tid": TENANT, "email": "rivera@riverside.example"}
+    idp.tamper = {"iss": f"{idp.issuer}/{OTHER_TENANT}/v2.0"}  # an allowed tenant, but not the token's own
+    response = sign_in(client, idp, f"db{row.id}", claims)
+    assert response.status_code == 400 and "comes from another issuer" in text(response)
+    idp.tamper = {"iss": f"{idp.issuer}/{TENANT}/v2.0"}
+    response = sign_in(client, idp, f"db{row.id}", claims)
     assert response.status_code == 302 and signed_in_as(client).id == teacher.id
 
 

@@ -48,6 +48,9 @@ class DevProvider:
     # Tests: claims written over the ID token's after it is made (e.g. {"aud": "someone-else"}).
     tamper: dict = field(default_factory=dict)
     id_token_seconds: int = 300
+    # Tests: the issuer the discovery document names, when not the provider's address (Entra's
+    # multi-tenant endpoint names "https://login.microsoftonline.com/{tenantid}/v2.0").
+    published_issuer: str = ""
     # Tests: sign with a key of the same id that the JWKS does not hold (a forged token).
     forge_signature: bool = False
     codes: dict = field(default_factory=dict)
@@ -63,7 +66,7 @@ class DevProvider:
         @app.get("/.well-known/openid-configuration")
         def discovery():
             return jsonify({
-                "issuer": self.issuer, "authorization_endpoint": self.issuer + "/authorize",
+                "issuer": self.published_issuer or self.issuer, "authorization_endpoint": self.issuer + "/authorize",
                 "token_endpoint": self.issuer + "/token", "jwks_uri": self.issuer + "/jwks",
                 "response_types_supported": ["code"], "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
