@@ -89,8 +89,6 @@ def login_link(token: str):
         except (NotFound, ValidationFailed) as err:
             return render_template("accounts/login_link_problem.html", message=str(err) or _(
                 "This sign-in link is not valid. Ask for a new one.")), 400
-        if sso_services.password_sign_in_refused(user):
-            return render_template("sso/password_refused.html", school_providers=sso_providers.enabled_providers()), 403
         login_user(user)
         services.record_sign_in(user)
         flash(_("You are signed in."), "success")
