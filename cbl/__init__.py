@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from cbl.assessment.partner import views as partner_rating_views  # noqa: F401
     from cbl.accounts import school_views  # noqa: F401  (the admin's School settings page)
     from cbl.accounts import recovery_views  # noqa: F401  (forgotten passwords and one-time passwords)
+    from cbl.sso.views import bp as sso_bp  # (its admin page registers on admin_bp)
     # What waits for a teacher (their home and digest): one source module per area.
     from cbl.assessment import inbox as _a  # noqa: F401
     from cbl.feedback import inbox as _f  # noqa: F401
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     # The audit log in words: names of its objects and details, one module per area.
     from cbl.assessment import audit_names as _an  # noqa: F401
     from cbl.feedback import audit_names as _fn  # noqa: F401
+    from cbl.sso import audit_names as _sn  # noqa: F401
 
     for blueprint in (main_bp, accounts_bp, admin_bp, teams_bp, projects_bp, portfolio_bp, feedback_bp, assessment_bp,
                       notifications_bp):
@@ -146,3 +148,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schools_bp)
     from cbl.rosters.views import bp as rosters_bp
     app.register_blueprint(rosters_bp)
+    app.register_blueprint(sso_bp)

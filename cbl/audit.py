@@ -70,6 +70,11 @@ class Action(enum.StrEnum):
     SESSIONS_ENDED = "sessions_ended"
     # A OneRoster import was applied (object: the roster_import run).
     ROSTER_IMPORTED = "roster_imported"
+    # School sign-in (OpenID Connect): sign-ins, refusals, identities linked, settings changed.
+    SSO_SIGN_IN = "sso_sign_in"
+    SSO_REFUSED = "sso_refused"
+    SSO_LINKED = "sso_linked"
+    SSO_SETTINGS_CHANGED = "sso_settings"
 
 
 class AuditEvent(db.Model):

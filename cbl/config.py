@@ -92,6 +92,10 @@ class Defaults:
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email
     RATELIMIT_CARD_PER_ADDRESS = "30 per 10 minutes"  # sign-in cards that did not work, from one address
     RATELIMIT_CARD_PER_CARD = "10 per hour"  # sign-ins with one card
+    RATELIMIT_SSO_CALLBACK_PER_ADDRESS = "200 per 10 minutes"  # answers of school sign-in providers
+    # School sign-in providers besides those an admin configures (CBL_OIDC_PROVIDERS: a JSON
+    # list; see cbl/sso/providers.py and the README).
+    OIDC_PROVIDERS: list | str = []
 
 
 def from_environment() -> dict:

@@ -72,11 +72,29 @@ def _one_transaction():
 
 def seed_demo() -> bool:
     """Create the demo school unless it exists. Returns True when it was created."""
+    _demo_sign_in()
     if db.session.scalar(select(User.id).where(User.email == TEACHER[0])) is not None:
         return False
     with _one_transaction():
         _seed()
     return True
+
+
+# The demo's school sign-in: a local provider standing in for Google (`make run` starts it:
+# python -m cbl.sso.devprovider). Its people carry Riverside's addresses and hd.
+DEMO_SIGN_IN_LABEL = "Riverside Google (demo)"
+DEMO_SIGN_IN_ISSUER = "http://127.0.0.1:5001"
+
+
+def _demo_sign_in() -> None:
+    from cbl.sso.devprovider import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from cbl.sso.models import ProviderKind, SsoProvider
+
+    if db.session.scalar(select(SsoProvider.id).where(SsoProvider.label == DEMO_SIGN_IN_LABEL)) is None:
+        db.session.add(SsoProvider(kind=ProviderKind.GOOGLE, label=DEMO_SIGN_IN_LABEL, discovery_url=DEMO_SIGN_IN_ISSUER,
+                                   client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
+                                   allowed="riverside.example", create_role=Role.STUDENT, enabled=True))
+        db.session.commit()
 
 
 def _seed() -> None:

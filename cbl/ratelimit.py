@@ -171,3 +171,10 @@ staff_reset_limits = _decorator(
 email_change_limits = _decorator(
     _limit("RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT", "email-change-account", signed_in_account, exempt_when=_is_anonymous),
 )
+
+#: The answer of a school sign-in provider (GET): every request counts per address, generous
+#: enough for a class signing in at once from one school address.
+sso_callback_limits = _decorator(
+    lambda: limiter.shared_limit(_setting("RATELIMIT_SSO_CALLBACK_PER_ADDRESS"), scope="sso-callback-address",
+                                 key_func=client_address, methods=["GET"]),
+)

@@ -27,6 +27,7 @@ from cbl.competencies.models import Competency, CompetencyFramework
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify
+from cbl.sso.models import ProviderKind, SsoProvider
 from tests import factories
 from tests.conftest import Auth
 
@@ -147,6 +148,14 @@ EXPECTED: dict[str, dict] = {
     "rosters.index": DISTRICT_ONLY,  # GET: the upload form and earlier imports
     "rosters.preview": DISTRICT_ONLY,  # no upload named: back to the import page
     "rosters.confirm": DISTRICT_ONLY,  # empty form: 400
+    # school sign-in: admins configure providers; the buttons are public (the world's key names
+    # no provider, so 404; signed-in visitors are sent home)
+    "admin.sso_providers": DISTRICT_ONLY,
+    "admin.sso_settings": DISTRICT_ONLY,  # empty form: 400 re-render
+    "admin.sso_new": DISTRICT_ONLY,
+    "admin.sso_edit": DISTRICT_ONLY,
+    "sso.start": _everyone(OK, anonymous=404),
+    "sso.callback": _everyone(404),
     # competencies: teachers and admins read and download frameworks; only admins import them
     "competencies.index": TEACHERS_AND_ADMINS,
     "competencies.detail": TEACHERS_AND_ADMINS,
@@ -427,8 +436,18 @@ def _build_world() -> dict:
     params["rubric_id"] = factories.make_rubric(teacher_a, [framework.competencies[0].id]).id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
+    params["provider_id"] = _sign_in_provider()
     ids.update(_removed_things(p1, student_own))
     return {"visitors": visitors, "params": params, "ids": ids}
+
+
+def _sign_in_provider() -> int:
+    """A school sign-in button that is switched off (its routes answer 404 to everyone)."""
+    row = SsoProvider(kind=ProviderKind.GOOGLE, label="Riverside Google", discovery_url="http://127.0.0.1:9",
+                      client_id="cbl", client_secret="secret", allowed="riverside.example", enabled=False)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
 
 
 def _removed_things(project, author) -> dict:

@@ -21,6 +21,7 @@ from cbl.permissions import (ADMINS, administered_people, administered_school_id
                              manageable_classrooms, manageable_people, role_required)
 from cbl.ratelimit import email_change_limits, link_request_limits, sign_in_limits
 from cbl.schools import services as schools_services
+from cbl.sso import providers as sso_providers, services as sso_services
 from cbl.teams import roster
 from cbl.teams.models import Classroom, Enrolment
 
@@ -46,6 +47,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and sso_services.password_sign_in_refused(user):
+            # The school requires its sign-in for this role: point to the button instead.
+            return render_template("sso/password_refused.html", school_providers=sso_providers.enabled_providers()), 403
         if user is not None:
             sessions.start(user)
             services.record_sign_in(user)
@@ -55,7 +59,7 @@ def login():
         # One message whether the email exists or not.
         form.password.errors = list(form.password.errors) + [_("That email and password do not match an active account.")]
     status = 200 if request.method == "GET" or not form.errors else 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, school_providers=sso_providers.enabled_providers()), status
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
