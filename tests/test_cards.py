@@ -383,3 +383,21 @@ def test_one_card_signs_in_a_limited_number_of_times(app, world):
                for n in range(3)]
     assert answers == [302, 302, 429]
     assert len(_audit(Action.CARD_SIGN_IN)) == 2
+
+
+def test_a_card_session_is_not_sent_to_choose_a_password_but_a_password_session_is(app, world):
+    """A teacher gave Maya a one-time password; her card still takes her straight home on the
+    class tablet (young students never type it), while signing in with that password must
+    choose her own first."""
+    maya = world["maya"]
+    maya.set_password("koala-piano-47")
+    maya.must_change_password = True
+    db.session.commit()
+    token = _card_of(world, maya)
+    kiosk = app.test_client()
+    kiosk.post(f"/card/{token}")
+    home = kiosk.get("/home")
+    assert home.status_code == 200 and "Choose your own password" not in home.get_data(as_text=True)
+    laptop = app.test_client()
+    laptop.post("/login", data={"email": "maya.lopez", "password": "koala-piano-47"})
+    assert laptop.get("/home").headers["Location"].endswith("/account/new-password")

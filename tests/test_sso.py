@@ -9,7 +9,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from cbl.accounts.models import Role, User
+from cbl.accounts import sessions
+from cbl.accounts.models import Role, User, UserSession
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
 from cbl.sso import services as sso_services
@@ -77,7 +78,12 @@ def text(response) -> str:
 def signed_in_as(client) -> User | None:
     with client.session_transaction() as session:
         token = session.get("_user_id")
-    return db.session.scalar(select(User).where(User.session_token == token)) if token else None
+    if not token:
+        return None
+    if token.startswith(sessions.PREFIX):  # a session of its own (cbl/accounts/sessions.py)
+        return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+            UserSession.token_hash == sessions.token_hash(token[len(sessions.PREFIX):])))
+    return db.session.scalar(select(User).where(User.session_token == token))
 
 
 def refusals() -> list[str]:
@@ -381,3 +387,15 @@ def test_a_wrong_provider_form_names_the_problem(client, auth, changes, words):
     response = client.post("/admin/sign-in/new", data={**form, **changes})
     assert response.status_code == 400 and words in text(response)
     assert db.session.scalar(select(SsoProvider)) is None
+
+
+def test_a_school_sign_in_is_not_sent_to_choose_a_password(client, idp):
+    """A student who still holds a teacher's one-time password signs in with the school's
+    account: she never types that password, so she is not asked to replace it."""
+    maya = factories.make_user(Role.STUDENT, email="maya@riverside.example")
+    maya.must_change_password = True
+    db.session.commit()
+    row = add_provider(idp)
+    response = sign_in(client, idp, f"db{row.id}", student_claims())
+    assert response.status_code == 302 and signed_in_as(client).id == maya.id
+    assert client.get("/home").status_code == 200

@@ -26,7 +26,7 @@ def _must_change_password():
     endpoint = request.endpoint or ""
     if endpoint in _OPEN_WHILE_CHANGING or endpoint.endswith(("set_language", "language")):
         return None
-    if getattr(current_user, "is_authenticated", False) and current_user.must_change_password:
+    if sessions.password_change_due():
         return redirect(url_for("accounts.new_password"))
     return None
 

@@ -196,11 +196,23 @@ CARD_SESSION_KEY = "card_user"
 def mark_card_sign_in(user: User) -> None:
     """Remember that this browser's session began with a sign-in card."""
     session[CARD_SESSION_KEY] = user.id
+    mark_passwordless_sign_in(user)
+
+
+# The account that signed in without a password in this browser (a sign-in card, or school
+# sign-in): a one-time password a teacher set is not forced on such a session.
+PASSWORDLESS_SESSION_KEY = "passwordless_user"
+
+
+def mark_passwordless_sign_in(user: User) -> None:
+    """Remember that this browser's session began without the account's password."""
+    session[PASSWORDLESS_SESSION_KEY] = user.id
 
 
 def _forget_card_sign_in(sender, **extra) -> None:
-    # Any sign-in or sign-out starts over; a card's sign-in marks itself right after logging in.
+    # Any sign-in or sign-out starts over; a card's or school sign-in marks itself right after.
     session.pop(CARD_SESSION_KEY, None)
+    session.pop(PASSWORDLESS_SESSION_KEY, None)
 
 
 user_logged_in.connect(_forget_card_sign_in)
@@ -213,8 +225,17 @@ def signed_in_with_card() -> bool:
     return bool(getattr(current_user, "is_authenticated", False)) and session.get(CARD_SESSION_KEY) == current_user.id
 
 
+def password_change_due() -> bool:
+    """Whether this browser must choose a new password before anything else: the account
+    holds a one-time password and this session began with it (not with a sign-in card or the
+    school's sign-in, which never use it)."""
+    return (bool(getattr(current_user, "is_authenticated", False)) and current_user.must_change_password
+            and session.get(PASSWORDLESS_SESSION_KEY) != current_user.id)
+
+
 def register(app: Flask, login_manager: LoginManager) -> None:
     app.jinja_env.globals["signed_in_with_card"] = signed_in_with_card
+    app.jinja_env.globals["password_change_due"] = password_change_due
     login_manager.user_loader(load_user)
     login_manager.login_message = None  # the sign-in page explains itself
     login_manager.needs_refresh_message = None

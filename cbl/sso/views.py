@@ -66,6 +66,7 @@ def callback(key: str):
         return render_template("sso/problem.html", provider=provider, message=_(
             "You are signed in with another account. Sign out, then sign in with your school account.")), 403
     sessions.start(user)
+    sessions.mark_passwordless_sign_in(user)
     services.record_sign_in(provider, user)
     flash(_("You are signed in with your school account."), "success")
     return redirect(session.pop(_NEXT, "") or url_for("main.home"))
