@@ -38,7 +38,7 @@ def test_sign_in_errors_do_not_say_whether_the_email_exists(client):
     wrong_password = client.post("/login", data={"email": "ana@school.example", "password": "nope nope nope"})
     unknown_email = client.post("/login", data={"email": "nobody@school.example", "password": "nope nope nope"})
     assert wrong_password.status_code == unknown_email.status_code == 400
-    message = "That email and password do not match an active account."
+    message = "That email or username and password do not match an active account."
     assert message in wrong_password.get_data(as_text=True)
     assert message in unknown_email.get_data(as_text=True)
 

@@ -57,7 +57,7 @@ def login():
                 return redirect(url_for("accounts.new_password"))
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         # One message whether the email exists or not.
-        form.password.errors = list(form.password.errors) + [_("That email and password do not match an active account.")]
+        form.password.errors = list(form.password.errors) + [_("That email or username and password do not match an active account.")]
     status = 200 if request.method == "GET" or not form.errors else 400
     return render_template("accounts/login.html", form=form, school_providers=sso_providers.enabled_providers()), status
 

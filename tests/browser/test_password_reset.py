@@ -46,7 +46,7 @@ def test_teacher_resets_a_student_who_then_chooses_a_new_password_on_a_phone(pag
     phone.get_by_label("Email").fill(STUDENT)
     phone.get_by_label("Password").fill(DEMO_PASSWORD)  # the old password no longer works
     phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_text("That email and password do not match an active account.")).to_be_visible()
+    expect(phone.get_by_text("That email or username and password do not match an active account.")).to_be_visible()
     phone.get_by_label("Password").fill(password)
     phone.get_by_role("button", name="Sign in").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Choose your own password")

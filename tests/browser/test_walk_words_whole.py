@@ -54,7 +54,7 @@ def test_roster_names_and_long_buttons_fit_a_phone_in_spanish(pages):
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
     page.goto("/classes")
     page.get_by_role("link", name=CLASS_NAME, exact=True).first.click()
-    name = page.get_by_role("cell", name="Jamal Reed", exact=True)
+    name = page.locator("td .person-name", has_text="Jamal Reed")
     assert name.evaluate(LINES) == 1, "a student's name breaks inside its words"
     assert horizontal_overflow(page) is None
     page.get_by_role("link", name=re.compile(r"^Editar Water")).click()  # the challenge
@@ -71,8 +71,9 @@ def test_people_fit_a_phone_in_spanish(pages):
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
     page.get_by_role("link", name="Personas", exact=True).click()
-    role = page.get_by_role("cell", name="Administración", exact=True)
-    assert role.evaluate(LINES) == 1, "a role breaks inside its word"
+    role = page.get_by_role("cell", name="Administración del distrito", exact=True)
+    # Three words may take three lines on a phone, never more: no word breaks inside.
+    assert role.evaluate(LINES) <= 3, "a role breaks inside its words"
     deactivate = page.get_by_role("button", name=re.compile("^Desactivar")).first
     box = deactivate.bounding_box()
     assert box["x"] + box["width"] <= page.viewport_size["width"], "the Deactivate buttons are off the screen"
