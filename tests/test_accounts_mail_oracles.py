@@ -1,4 +1,4 @@
-"""Asking for a sign-in link and signing up with a class code answer the same page, with the
+"""Asking for a sign-in link or a recovery link, and signing up with a class code answer the same page, with the
 same work queued and no mail sent in the request, whether or not the address has an account;
 the join-code sign-up makes the account only from its mailed link."""
 
@@ -49,6 +49,23 @@ def test_link_request_answers_the_same_and_sends_nothing_in_the_request(app, cli
         _run_queued()
     assert answers[0] == answers[1] and answers[0][0] == 200
     assert [m["To"] for m in mail.outbox()] == ["guest@example.org"]  # the worker sent the real one
+
+
+# -- forgot your password? ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("app", [QUEUED], indirect=True)
+def test_forgot_password_answers_the_same_and_sends_nothing_in_the_request(app, client):
+    factories.make_user("student", email="maya@school.example")
+    answers = []
+    for email in ("maya@school.example", "nobody@school.example"):
+        sent = len(mail.outbox())
+        response = client.post("/login/forgot", data={"email": email})
+        answers.append((response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")))
+        assert len(mail.outbox()) == sent and huey.pending_count() == 1  # one job either way
+        _run_queued()
+    assert answers[0] == answers[1] and answers[0][0] == 200
+    [sent] = mail.outbox()
+    assert sent["To"] == "maya@school.example" and "http://localhost/login/reset/" in sent.get_content()
 
 
 # -- join-code sign-up --------------------------------------------------------------------------

@@ -3,16 +3,15 @@ or administrator sets for someone who has no mailbox.
 
 A recovery link works once, for an hour, and only while it is the account's newest; only
 the sha256 of its token is stored. Asking for one answers the same, after the same work,
-whether or not the address has an account. Every way of setting a password here ends every
+whether or not the address has an account: the request only queues a job. Every way of setting a password here ends every
 other session of the account."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +21,8 @@ from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.mail import in_language, send_mail
-from cbl.school import school_name
+from cbl.jobs import as_site, job, site_address
+from cbl.school import school_name, school_name_for
 
 RESET_MINUTES = 60
 
@@ -60,7 +60,7 @@ def _message(user: User | None, link: str) -> tuple[str, str]:
              "account. Open this link to choose it. It works once, for one hour:\n%(link)s\n\nChoosing a new "
              "password signs you out on every other device.\n\nIf you did not ask, ignore this message: your "
              "password stays as it is.\n", name=name, link=link)
-    school = school_name()
+    school = school_name_for(user) if user is not None else school_name()
     if school:
         body += "\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio.",
                                school=school) + "\n"
@@ -68,30 +68,34 @@ def _message(user: User | None, link: str) -> tuple[str, str]:
 
 
 def request_reset(email: str) -> None:
-    """Mail a recovery link to ``email`` if it is an active account's. Both paths make a
-    token, hash it, write the message and an audit row, so neither the page nor its timing
-    tells whether the address has an account."""
-    user = get_user_by_email(email)
-    usable = _may_recover(user)
-    token = secrets.token_urlsafe(32)
-    hashed = _hash(token)
-    _supersede_pending(user.id if usable else 0)  # no account has id 0: the same query, nothing changed
-    if usable:
-        db.session.add(PasswordReset(user_id=user.id, token_hash=hashed,
-                                     expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
-    link = url_for("accounts.reset_password", token=token, _external=True)
-    with in_language(user.locale if user is not None else None):
-        subject, body = _message(user, link)
+    """Mail a recovery link to ``email`` if it is an active account's. The page says the same
+    either way, and as fast: whatever the address, the request queues one job, and the job
+    looks the account up (:func:`send_reset`)."""
+    send_reset(email.strip(), site_address(), str(get_locale() or ""))
+
+
+@job()
+def send_reset(email: str, address: str, locale: str) -> bool:
+    """The job behind :func:`request_reset`: the link is built on the site's ``address`` and
+    written in the account's language. Returns whether a link was mailed."""
+    with as_site(address, locale):
+        user = get_user_by_email(email)
+        usable = _may_recover(user)
         if usable:
-            send_mail(user.email, subject, body)
-        else:  # the same message, written and dropped
-            message = EmailMessage()
-            message["To"], message["Subject"] = email, subject
-            message.set_content(body, cte="8bit")
-            bytes(message)
-    audit.record(audit.Action.PASSWORD_RESET_ASKED, actor_id=None, object_type="user",
-                 object_id=user.id if usable else None)
-    db.session.commit()
+            token = secrets.token_urlsafe(32)
+            _supersede_pending(user.id)
+            db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
+                                         expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
+            link = url_for("accounts.reset_password", token=token, _external=True)
+            with in_language(user.locale):
+                subject, body = _message(user, link)
+            recipient = user.email
+        audit.record(audit.Action.PASSWORD_RESET_ASKED, actor_id=None, object_type="user",
+                     object_id=user.id if usable else None)
+        db.session.commit()
+        if usable:
+            send_mail(recipient, subject, body)
+        return usable
 
 
 def find(token: str) -> PasswordReset:

@@ -1,4 +1,5 @@
-"""How long "email me a sign-in link" takes for a partner's address and for an unknown one
+"""How long "email me a sign-in link" and "forgot your password?" take for an address with an
+account and for an unknown one
 (``make bench-link-timing``); not part of the test suite.
 
 Before mail went onto the job queue the answer took about 0.9 s for a guest's address (the
@@ -52,6 +53,9 @@ def main() -> None:
     print("Email me a sign-in link (POST /login/link):")
     _measure(client, "/login/link", args.rounds, {"known": {"email": "guest@example.org"},
                                                   "unknown": {"email": "nobody@example.org"}})
+    print("Forgot your password? (POST /login/forgot):")
+    _measure(client, "/login/forgot", args.rounds, {"known": {"email": "taken@example.org"},
+                                                    "unknown": {"email": "nobody@example.org"}})
     signup = {"join_code": code, "display_name": "Kai Moreno", "password": "puddle-patrol-26",
               "confirm": "puddle-patrol-26"}
     print("Sign up with a class code (POST /signup):")
@@ -59,7 +63,7 @@ def main() -> None:
                                                      "unknown": {**signup, "email": "new@example.org"}})
     with app.app_context():
         print(f"jobs queued: {huey.pending_count()} (one per request: "
-              f"{huey.pending_count() == 2 * (args.rounds + args.signup_rounds + 4)})")
+              f"{huey.pending_count() == 2 * (2 * args.rounds + args.signup_rounds + 6)})")
 
 
 def _measure(client, path: str, rounds: int, forms: dict[str, dict]) -> None:
