@@ -23,9 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: install, migrate, seed the demo school, start the demo sign-in provider, serve on
-## http://127.0.0.1:5000 with the job worker
-run: install migrate seed sso-demo-provider serve
+## run: install, migrate, seed the demo school, serve on http://127.0.0.1:5000 with the job
+## worker and the demo's sign-in provider beside it; Ctrl-C stops all three
+run: install migrate seed
+	@$(MAKE) --no-print-directory serve SSO_DEMO=1
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -33,32 +34,20 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both
+## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both.
+## With SSO_DEMO=1 (as `make run` does) also a local OpenID Connect provider on 127.0.0.1:5001
+## standing in for Google ("Riverside Google (demo)" on the sign-in page). Never for production.
 PORT ?= 5000
+SSO_DEMO_PORT ?= 5001
 serve: install
-	@$(BIN)/flask worker & worker=$$!; \
-	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	@$(BIN)/flask worker & worker=$$!; provider=; \
+	if [ -n "$(SSO_DEMO)" ]; then \
+	  $(BIN)/python -m cbl.sso.devprovider --port $(SSO_DEMO_PORT) & provider=$$!; \
+	  echo "Demo sign-in provider on http://127.0.0.1:$(SSO_DEMO_PORT)."; \
+	fi; \
+	trap 'kill -INT $$worker $$provider 2>/dev/null; wait $$worker $$provider' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
-
-## sso-demo-provider: a local OpenID Connect provider on 127.0.0.1:5001 standing in for Google
-## ("Riverside Google (demo)" on the sign-in page), started in the background once; its pid is
-## in instance/sso-demo-provider.pid. sso-demo-provider-stop ends it. Never for production.
-SSO_DEMO_PORT ?= 5001
-SSO_DEMO_PID := instance/sso-demo-provider.pid
-.PHONY: sso-demo-provider sso-demo-provider-stop
-sso-demo-provider: install
-	@mkdir -p instance
-	@if [ -f $(SSO_DEMO_PID) ] && kill -0 "$$(cat $(SSO_DEMO_PID))" 2>/dev/null; then \
-	  echo "Demo sign-in provider already running (pid $$(cat $(SSO_DEMO_PID)))."; \
-	else \
-	  nohup $(BIN)/python -m cbl.sso.devprovider --port $(SSO_DEMO_PORT) > instance/sso-demo-provider.log 2>&1 & \
-	  echo $$! > $(SSO_DEMO_PID); \
-	  echo "Demo sign-in provider on http://127.0.0.1:$(SSO_DEMO_PORT) (pid $$!)."; \
-	fi
-
-sso-demo-provider-stop:
-	@if [ -f $(SSO_DEMO_PID) ]; then kill "$$(cat $(SSO_DEMO_PID))" 2>/dev/null || true; rm -f $(SSO_DEMO_PID); fi
 
 ## test: install the dev dependencies (and Chromium, see browser-deps) and run the whole suite
 test: install-dev browser-deps
