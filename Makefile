@@ -34,7 +34,8 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both.
+## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both
+## (processes started with & ignore Ctrl-C's SIGINT, so the exit trap stops them itself).
 ## With SSO_DEMO=1 (as `make run` does) also a local OpenID Connect provider on 127.0.0.1:5001
 ## standing in for Google ("Riverside Google (demo)" on the sign-in page). Never for production.
 PORT ?= 5000
@@ -45,7 +46,7 @@ serve: install
 	  $(BIN)/python -m cbl.sso.devprovider --port $(SSO_DEMO_PORT) & provider=$$!; \
 	  echo "Demo sign-in provider on http://127.0.0.1:$(SSO_DEMO_PORT)."; \
 	fi; \
-	trap 'kill -INT $$worker $$provider 2>/dev/null; wait $$worker $$provider' EXIT; \
+	trap 'kill -INT $$worker 2>/dev/null; [ -z "$$provider" ] || kill -TERM $$provider 2>/dev/null; wait' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
