@@ -9,7 +9,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from cbl.accounts.models import Role, User
+from cbl.accounts import sessions
+from cbl.accounts.models import Role, User, UserSession
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
 from cbl.sso import services as sso_services
@@ -77,7 +78,12 @@ def text(response) -> str:
 def signed_in_as(client) -> User | None:
     with client.session_transaction() as session:
         token = session.get("_user_id")
-    return db.session.scalar(select(User).where(User.session_token == token)) if token else None
+    if not token:
+        return None
+    if token.startswith(sessions.PREFIX):  # a browser's own session (cbl.accounts.sessions)
+        return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id)
+                                 .where(UserSession.token_hash == sessions.token_hash(token[len(sessions.PREFIX):])))
+    return db.session.scalar(select(User).where(User.session_token == token))
 
 
 def refusals() -> list[str]:
@@ -285,6 +291,21 @@ def test_required_school_sign_in_refuses_passwords_but_not_for_admins(client, id
     assert auth.login(teacher).status_code == 302
     auth.logout()
     assert auth.login(admin).status_code == 302
+
+
+def test_a_teacher_resetting_a_password_is_told_it_will_not_sign_the_student_in(client, idp, auth):
+    teacher, student = factories.make_user(Role.TEACHER), factories.make_user(Role.STUDENT, name="Mateo Gómez")
+    classroom = factories.make_classroom(teacher)
+    factories.enrol(classroom, student)
+    auth.as_user(teacher)
+    assert "school-sign-in-required" not in text(client.get(f"/people/{student.id}/password"))
+    add_provider(idp)
+    db.session.add(SsoSettings(require_for_students=True, require_for_teachers=False))
+    db.session.commit()
+    for response in (client.get(f"/people/{student.id}/password"), client.post(f"/people/{student.id}/password")):
+        assert response.status_code == 200
+        assert "requires school sign-in for students: while it does, a password does not sign Mateo in" in text(
+            response)
 
 
 def test_requiring_school_sign_in_without_any_button_locks_nobody_out(client, idp, auth):
