@@ -16,6 +16,7 @@ from cbl.extensions import db
 from cbl.portfolio.models import Entry
 from cbl.rosters import spec
 from cbl.rosters.models import ImportOutcome, RosterImport
+from cbl.rosters.plan import Kind
 from cbl.rosters.services import preview, run_import
 from cbl.schools.models import School, SchoolMember, Term
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, TeamMember
@@ -90,6 +91,26 @@ def test_an_existing_account_is_matched_by_email_not_duplicated(app):
     _import(of.small_district())
     assert _user("u-t1").id == teacher.id
     assert db.session.scalar(select(db.func.count(User.id)).where(User.email == "ana.rivera@rms.example")) == 1
+
+
+def test_a_school_made_here_before_is_taken_over_not_doubled(app):
+    """The demo's (or an upgrade's) school of the same identifier, else name, becomes the roster's:
+    its principal then sees the imported classes and students."""
+    riverside = School(name="Riverside Middle School", identifier="rms")
+    hillside = School(name="hillside elementary", identifier="")
+    db.session.add_all([riverside, hillside])
+    db.session.commit()
+    plan = preview(io.BytesIO(of.zip_bytes(of.small_district())))
+    assert plan.counts()["school"] == {"created": 0, "updated": 2, "moved": 0, "retired": 0}
+    assert "“Riverside Middle School” here" in plan.of(Kind.SCHOOL)[0].detail
+    _import(of.small_district())
+    assert db.session.scalar(select(db.func.count(School.id))) == 2
+    assert (riverside.sourced_id, hillside.sourced_id, hillside.name) == ("s1", "s2", "Hillside Elementary")
+    assert _class("k1").school_id == riverside.id
+    assert (riverside.id, _user("u-s1").id) in set(db.session.execute(select(SchoolMember.school_id,
+                                                                             SchoolMember.user_id)).all())
+    plan, run = _import(of.small_district())
+    assert plan.changes == [] and run.outcome is ImportOutcome.NO_CHANGES
 
 
 def test_a_delta_moves_a_student_to_another_class(app):

@@ -293,6 +293,21 @@ def test_required_school_sign_in_refuses_passwords_but_not_for_admins(client, id
     assert auth.login(admin).status_code == 302
 
 
+def test_a_teacher_resetting_a_password_is_told_it_will_not_sign_the_student_in(client, idp, auth):
+    teacher, student = factories.make_user(Role.TEACHER), factories.make_user(Role.STUDENT, name="Mateo Gómez")
+    classroom = factories.make_classroom(teacher)
+    factories.enrol(classroom, student)
+    auth.as_user(teacher)
+    assert "school-sign-in-required" not in text(client.get(f"/people/{student.id}/password"))
+    add_provider(idp)
+    db.session.add(SsoSettings(require_for_students=True, require_for_teachers=False))
+    db.session.commit()
+    for response in (client.get(f"/people/{student.id}/password"), client.post(f"/people/{student.id}/password")):
+        assert response.status_code == 200
+        assert "requires school sign-in for students: while it does, a password does not sign Mateo in" in text(
+            response)
+
+
 def test_requiring_school_sign_in_without_any_button_locks_nobody_out(client, idp, auth):
     student = factories.make_user(Role.STUDENT)
     add_provider(idp, enabled=False)

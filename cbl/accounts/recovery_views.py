@@ -15,6 +15,7 @@ from cbl.extensions import db
 from cbl.formtools import EmptyForm
 from cbl.permissions import can_reset_password, taught_classroom_ids
 from cbl.ratelimit import password_reset_limits, staff_reset_limits
+from cbl.sso import services as sso_services
 from cbl.teams.models import Enrolment
 
 # While an account must change its one-time password, only these pages answer.
@@ -121,10 +122,14 @@ def staff_reset_password(user_id: int):
     back = _safe_next(request.args.get("next")) or (
         url_for("admin.users") if current_user.role is Role.ADMIN else url_for("teams.index"))
     form = EmptyForm()
+    # While the school requires school sign-in for the person's role, a password lets them in nowhere.
+    sso_only = sso_services.password_sign_in_refused(target)
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("accounts/staff_reset.html", target=target, form=form, back=back), 400
+            return render_template("accounts/staff_reset.html", target=target, form=form, back=back,
+                                   sso_only=sso_only), 400
         password = recovery.reset_by_staff(current_user, target, _class_of(target))
-        response = render_template("accounts/staff_reset_done.html", target=target, password=password, back=back)
+        response = render_template("accounts/staff_reset_done.html", target=target, password=password, back=back,
+                                   sso_only=sso_only)
         return response, 200, {"Cache-Control": "no-store"}
-    return render_template("accounts/staff_reset.html", target=target, form=form, back=back)
+    return render_template("accounts/staff_reset.html", target=target, form=form, back=back, sso_only=sso_only)

@@ -100,6 +100,11 @@ class _State:
         self.schools = {r.sourced_id: r for r in rows(select(
             School.id, School.sourced_id, School.name, School.identifier, School.retired_at)
             .where(School.sourced_id.is_not(None)))}
+        # Schools made here before any import (the first school of an upgrade, one an admin
+        # added): the roster's school of the same identifier or name takes them over.
+        self.unsourced_schools = rows(select(
+            School.id, School.sourced_id, School.name, School.identifier, School.retired_at)
+            .where(School.sourced_id.is_(None)).order_by(School.id)).all()
         self.terms = {r.sourced_id: r for r in rows(select(
             Term.id, Term.sourced_id, Term.title, Term.kind, Term.starts_on, Term.ends_on, Term.parent_id)
             .where(Term.sourced_id.is_not(None)))}
@@ -144,6 +149,7 @@ class _Planner:
     def __init__(self, plan: Plan, state: _State):
         self.plan, self.state, self.roster = plan, state, plan.roster
         self.org_types: dict[str, str] = {}
+        self._matched_schools: set[int] = set()
         self.person_role: dict[str, Role | None] = {}   # sourcedId -> role here (None: not brought in)
         self.names: dict[str, str] = {}   # sourcedId of a class or person -> its name here, for the preview
 
@@ -169,6 +175,11 @@ class _Planner:
             if row.deleted:
                 if old is not None and old.retired_at is None:
                     self.add(Kind.SCHOOL, Act.RETIRED, sid, old.name, row_id=old.id)
+            elif old is None and (match := self._match_school(values)) is not None:
+                known[sid] = match
+                self.add(Kind.SCHOOL, Act.UPDATED, sid, values["name"], values={**values, "sourced_id": sid},
+                         row_id=match.id, detail=_("the school “%(name)s” here, linked to the roster from now on",
+                                                   name=match.name))
             elif old is None:
                 self.add(Kind.SCHOOL, Act.CREATED, sid, values["name"], values=values)
             elif (old.name, old.identifier) != (values["name"], values["identifier"]) or old.retired_at:
@@ -184,6 +195,17 @@ class _Planner:
                 "%(num)d organisation that is not a school (the district, a department) is not brought in as a school.",
                 "%(num)d organisations that are not schools (the district, departments) are not brought in as schools.",
                 skipped))
+
+    def _match_school(self, values: dict):
+        """A school here that no import brought, of the same identifier (else the same name)."""
+        free = [r for r in self.state.unsourced_schools if r.id not in self._matched_schools]
+        for key in ("identifier", "name"):
+            wanted = values[key].casefold()
+            found = next((r for r in free if wanted and (getattr(r, key) or "").casefold() == wanted), None)
+            if found is not None:
+                self._matched_schools.add(found.id)
+                return found
+        return None
 
     def _school(self, file: str, row: Row, column: str, sid: str) -> bool:
         kind = self.org_types.get(sid)
