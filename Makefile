@@ -33,7 +33,7 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both
+## serve: the web server and, beside it, the job worker (mail, daily digest, purges, roster imports); Ctrl-C stops both
 PORT ?= 5000
 serve: install
 	@$(BIN)/flask worker & worker=$$!; \
