@@ -2,7 +2,7 @@
 // fetched again and the run's state, its summary and the list of imports are brought up to
 // date in place (the state line is a live region, so a screen reader hears "Done"). Without
 // this script the "Refresh" link does the same. It stops when no import is pending, after ten
-// minutes, or when a fetch fails.
+// minutes, or when a fetch fails. Once the run is over, the note that it was queued goes.
 (function () {
   "use strict";
   var PENDING = "[data-roster-pending]";
@@ -35,7 +35,11 @@
         swap(fresh, "roster-run-body", false);
         swap(fresh, "roster-runs", false);
         var run = document.getElementById("roster-run");
-        if (run && !fresh.querySelector("#roster-run[data-roster-pending]")) { run.removeAttribute("data-roster-pending"); }
+        if (run && !fresh.querySelector("#roster-run[data-roster-pending]")) {
+          run.removeAttribute("data-roster-pending");
+          var queued = document.getElementById("messages");  // "Import queued…" is no longer true
+          if (queued) { queued.parentNode.removeChild(queued); }
+        }
         if (fresh.querySelector(PENDING) && Date.now() < UNTIL) { window.setTimeout(check, EVERY_MS); }
       })
       .catch(function () { /* the Refresh link still works */ });
