@@ -115,8 +115,19 @@ def test_a_failed_import_saves_nothing_and_says_why(app, admin_client, monkeypat
     run = db.session.scalar(select(RosterImport))
     assert run.state is RunState.FAILED and run.problem_count >= 1
     page = admin_client.get(where).get_data(as_text=True)
-    assert "<strong>Failed</strong>: nothing was saved." in page and why in page
+    assert "<strong>Failed</strong>: nothing was saved." in page and page.count(why) == 1
     assert uploads.path_of(fields["upload"]) is None
+
+
+@pytest.mark.parametrize("app", [QUEUED], indirect=True)
+def test_a_failed_run_says_why_in_the_language_of_the_admin_who_confirmed_it(app, admin_client, monkeypatch):
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    fields = _preview(admin_client)
+    where = _confirm(admin_client, fields)
+    _invalid_file(fields["upload"], monkeypatch)
+    huey.execute(huey.dequeue())  # in the worker: no request, no language of its own
+    page = admin_client.get(where).get_data(as_text=True)
+    assert "<strong>Falló</strong>: no se guardó nada." in page and "classes.csv, línea 5" in page
 
 
 @pytest.mark.parametrize("app", [{"ROSTER_IMPORT_AT": "02:30", "BABEL_DEFAULT_TIMEZONE": "America/Chicago"}],
