@@ -3,13 +3,14 @@ failed run says why and saves nothing, and the nightly import brings in a change
 
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from cbl.accounts.models import Role, User
+from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.jobs import huey
 from cbl.rosters import jobs, services, spec, uploads
@@ -128,6 +129,19 @@ def test_a_failed_run_says_why_in_the_language_of_the_admin_who_confirmed_it(app
     huey.execute(huey.dequeue())  # in the worker: no request, no language of its own
     page = admin_client.get(where).get_data(as_text=True)
     assert "<strong>Falló</strong>: no se guardó nada." in page and "classes.csv, línea 5" in page
+
+
+@pytest.mark.parametrize("app", [QUEUED], indirect=True)
+def test_a_run_cut_off_by_a_stopped_worker_shows_as_stopped(app, admin_client):
+    where = _confirm(admin_client, _preview(admin_client))
+    run = db.session.scalar(select(RosterImport))
+    run.state, run.started_at = RunState.RUNNING, utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    assert "<strong>Running</strong>" in admin_client.get(where).get_data(as_text=True)
+    run.started_at = utcnow() - timedelta(hours=2)  # the worker died mid-import: nothing was saved
+    db.session.commit()
+    page = admin_client.get(where).get_data(as_text=True)
+    assert "<strong>Stopped</strong>: the job worker stopped" in page and "data-roster-pending" not in page
 
 
 @pytest.mark.parametrize("app", [{"ROSTER_IMPORT_AT": "02:30", "BABEL_DEFAULT_TIMEZONE": "America/Chicago"}],

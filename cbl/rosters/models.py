@@ -6,12 +6,16 @@ A run confirmed on the page is queued (the job runs it), then running, then done
 the command's runs are done (or failed) when they are recorded."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
+
+# A run still "running" after this long was cut off (the worker stopped or crashed): since an
+# import is saved all at once, nothing of it was saved. Big districts take well under a minute.
+STALLED_AFTER = timedelta(hours=1)
 from cbl.extensions import db
 
 
@@ -56,8 +60,13 @@ class RosterImport(db.Model):
     actor: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property
+    def stalled(self) -> bool:
+        return self.state is RunState.RUNNING and (self.started_at is None
+                                                   or self.started_at < utcnow() - STALLED_AFTER)
+
+    @property
     def pending(self) -> bool:
-        return self.state in (RunState.QUEUED, RunState.RUNNING)
+        return self.state in (RunState.QUEUED, RunState.RUNNING) and not self.stalled
 
     def total(self, act: str) -> int:
         return sum(kinds.get(act, 0) for kinds in (self.counts or {}).values())

@@ -31,7 +31,8 @@ KIND_LABELS = {Kind.SCHOOL: _l("Schools"), Kind.TERM: _l("Terms"), Kind.CLASS: _
                Kind.ENROLMENT: _l("Students in classes"), Kind.TEACHING: _l("Teachers of classes")}
 def state_labels() -> dict[str, str]:
     return {RunState.QUEUED: pgettext("roster import", "Queued"), RunState.RUNNING: pgettext("roster import", "Running"),
-            RunState.DONE: pgettext("roster import", "Done"), RunState.FAILED: pgettext("roster import", "Failed")}
+            RunState.DONE: pgettext("roster import", "Done"), RunState.FAILED: pgettext("roster import", "Failed"),
+            "stalled": pgettext("roster import", "Stopped")}
 
 
 # Words for people, classes and enrolments alike (the Spanish differs from a retired competency's).
