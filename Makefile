@@ -34,7 +34,7 @@ migrate: install
 seed: install
 	$(BIN)/flask seed-demo
 
-## serve: the web server and, beside it, the job worker (mail, daily digest, purges); Ctrl-C stops both
+## serve: the web server and, beside it, the job worker (mail, daily digest, purges, roster imports); Ctrl-C stops both
 ## (processes started with & ignore Ctrl-C's SIGINT, so the exit trap stops them itself).
 ## With SSO_DEMO=1 (as `make run` does) also a local OpenID Connect provider on 127.0.0.1:5001
 ## standing in for Google ("Riverside Google (demo)" on the sign-in page). Never for production.

@@ -53,6 +53,10 @@ class Defaults:
     # When the worker runs the daily jobs, in the school's time zone (BABEL_DEFAULT_TIMEZONE).
     DIGEST_AT = "16:30"  # after school: the digest of unread notifications
     PURGE_AT = "03:15"  # at night: what was deleted more than 30 days ago
+    # The nightly roster import (cbl/rosters/jobs.py): the OneRoster ZIP the student information
+    # system drops (e.g. /srv/sis/oneroster.zip), imported at ROSTER_IMPORT_AT when it changed.
+    ROSTER_IMPORT_PATH: str | None = None
+    ROSTER_IMPORT_AT = "02:30"
     # How long the link that confirms a join-code sign-up works.
     SIGNUP_LINK_HOURS = 48
     # Community partners: how long an invitation link works, and how long access lasts.

@@ -1,4 +1,4 @@
-"""Work done outside the request: mail, the daily digest, purges (and later roster imports and
+"""Work done outside the request: mail, the daily digest, purges, roster imports (and later
 exports), run by Huey's worker, ``flask --app cbl worker``.
 
 Why Huey: it keeps its queue in a SQLite file (``instance/jobs.sqlite``) with nothing else to
@@ -45,7 +45,8 @@ from redis import ConnectionPool
 
 # Modules that define jobs: imported when the application is built, so that the web process
 # and the worker know the same jobs.
-TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule", "cbl.accounts.links", "cbl.accounts.signup", "cbl.accounts.recovery")
+TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule", "cbl.accounts.links", "cbl.accounts.signup", "cbl.accounts.recovery",
+                "cbl.rosters.jobs")
 
 
 class _Huey(Huey):

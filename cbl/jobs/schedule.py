@@ -1,6 +1,7 @@
 """What the worker runs on a schedule (times in the school's time zone, settings in
 ``cbl/config.py``): the daily digest at ``DIGEST_AT`` and the purge of what was deleted more
-than 30 days ago (and of sign-up requests never confirmed) at ``PURGE_AT``. The commands
+than 30 days ago (and of sign-up requests never confirmed) at ``PURGE_AT``; the nightly roster
+import at ``ROSTER_IMPORT_AT`` is in ``cbl/rosters/jobs.py``. The commands
 ``send-digests`` and ``purge-deleted`` do the same by hand."""
 
 from flask import current_app

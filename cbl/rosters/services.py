@@ -3,7 +3,8 @@
 :func:`preview` reads and plans without writing. :func:`run_import` plans again (the file or
 the database may have changed since the preview) and, when the plan has no problems, writes
 it all at once with bulk statements (no query per row), records the run and one audit line,
-and commits once. Any problem leaves the database as it was."""
+and commits once. Any problem leaves the database as it was. The admin page and the nightly
+import run it through the job queue (``cbl/rosters/jobs.py``)."""
 
 import json
 import secrets
@@ -17,7 +18,7 @@ from cbl.accounts.models import User, new_session_token
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
 from cbl.rosters import spec
-from cbl.rosters.models import ImportOutcome, RosterImport
+from cbl.rosters.models import ImportOutcome, RosterImport, RunState
 from cbl.rosters.parse import RosterRejected, read_zip
 from cbl.rosters.plan import Act, Kind, Plan, make_plan
 from cbl.schools.models import School, SchoolMember, Term
@@ -41,9 +42,11 @@ def preview(source) -> Plan:
     return plan
 
 
-def run_import(source, actor_id: int | None, filename: str) -> tuple[Plan, RosterImport | None]:
+def run_import(source, actor_id: int | None, filename: str,
+               run: RosterImport | None = None) -> tuple[Plan, RosterImport | None]:
     """Plan and, if the plan has no problems, apply it. Returns the plan and the recorded
-    run (None when problems stopped it: nothing was written)."""
+    run (None when problems stopped it: nothing was written). ``run``, a queued run being
+    carried out, is completed in the same transaction; otherwise a new run is recorded."""
     plan = make_plan(read_zip(source))
     if not plan.ok:
         db.session.rollback()
@@ -57,10 +60,12 @@ def run_import(source, actor_id: int | None, filename: str) -> tuple[Plan, Roste
         return plan, None
     roster = plan.roster
     modes = sorted({roster.mode(name) for name in spec.ROSTER_FILES} - {"absent"})
-    run = RosterImport(actor_id=actor_id, filename=filename[:255], version=roster.version, mode=", ".join(modes),
-                       outcome=ImportOutcome.APPLIED if plan.changes else ImportOutcome.NO_CHANGES,
-                       counts=plan.counts())
-    db.session.add(run)
+    if run is None:
+        run = RosterImport(actor_id=actor_id, filename=filename[:255])
+        db.session.add(run)
+    run.version, run.mode, run.counts = roster.version, ", ".join(modes), plan.counts()
+    run.outcome = ImportOutcome.APPLIED if plan.changes else ImportOutcome.NO_CHANGES
+    run.state, run.finished_at = RunState.DONE, utcnow()
     db.session.flush()
     audit.record(audit.Action.ROSTER_IMPORTED, actor_id=actor_id, object_type="roster_import", object_id=run.id,
                  detail=json.dumps({"file": filename[:120], "changes": len(plan.changes)}))

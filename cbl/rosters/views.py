@@ -1,15 +1,17 @@
 """The district admin's roster import: upload a OneRoster ZIP, read the preview, confirm.
 
 Upload → the file is kept under a random name → preview (counts, the rows that change, every
-problem by file and line; nothing saved) → confirm (the file is read and checked again, then
-imported in one transaction) → the run's summary on the import page, beside earlier runs."""
+problem by file and line; nothing saved) → confirm: a run is queued and the job worker imports
+the file (checked again, then saved in one transaction; ``cbl/rosters/jobs.py``) → the run's
+state, then its summary or why it failed, on the import page beside earlier runs."""
 
 import math
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cbl.accounts.models import Role
 from cbl.extensions import db
@@ -17,7 +19,8 @@ from cbl.paging import paginate
 from cbl.permissions import role_required
 from cbl.rosters import audit_names, services, uploads  # noqa: F401  (audit_names registers the log's words)
 from cbl.rosters.forms import ConfirmForm, UploadForm
-from cbl.rosters.models import RosterImport
+from cbl.rosters.jobs import import_roster
+from cbl.rosters.models import RosterImport, RunState
 from cbl.rosters.plan import Act, Kind
 
 bp = Blueprint("rosters", __name__, url_prefix="/admin/rosters")
@@ -26,6 +29,12 @@ PER_PAGE = 50
 KIND_LABELS = {Kind.SCHOOL: _l("Schools"), Kind.TERM: _l("Terms"), Kind.CLASS: _l("Classes"),
                Kind.PERSON: _l("People"), Kind.MEMBERSHIP: _l("School memberships"),
                Kind.ENROLMENT: _l("Students in classes"), Kind.TEACHING: _l("Teachers of classes")}
+def state_labels() -> dict[str, str]:
+    return {RunState.QUEUED: pgettext("roster import", "Queued"), RunState.RUNNING: pgettext("roster import", "Running"),
+            RunState.DONE: pgettext("roster import", "Done"), RunState.FAILED: pgettext("roster import", "Failed"),
+            "stalled": pgettext("roster import", "Stopped")}
+
+
 # Words for people, classes and enrolments alike (the Spanish differs from a retired competency's).
 def act_labels() -> dict[Act, str]:
     return {Act.CREATED: pgettext("roster change", "new"), Act.UPDATED: pgettext("roster change", "updated"),
@@ -61,7 +70,13 @@ def index():
         "run", "").isdigit() and len(request.args["run"]) < 10 else None
     status = 400 if request.method == "POST" else 200
     return render_template("rosters/index.html", form=form, runs=runs, shown=shown, kinds=KIND_LABELS,
-                           acts=act_labels()), status
+                           acts=act_labels(), states=state_labels(), nightly=_nightly()), status
+
+
+def _nightly() -> dict | None:
+    """The nightly import's file and hour, when one is set up."""
+    path = current_app.config.get("ROSTER_IMPORT_PATH")
+    return {"path": path, "at": current_app.config.get("ROSTER_IMPORT_AT")} if path else None
 
 
 def _shown_list(plan) -> tuple[str, list]:
@@ -104,35 +119,64 @@ def _rejected(err: services.RosterRejected, name: str):
     form.file.errors = [_("The file cannot be imported:")]
     runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc()))
     return render_template("rosters/index.html", form=form, runs=runs, shown=None, problems=err.problems,
-                           kinds=KIND_LABELS, acts=act_labels(), name=name), 400
+                           kinds=KIND_LABELS, acts=act_labels(), states=state_labels(), name=name, nightly=_nightly()), 400
 
 
 @bp.post("/confirm")
 @role_required(Role.ADMIN)
 def confirm():
-    """Import the previewed file: checked again, then saved all at once or not at all."""
+    """Queue the import of the previewed file (one run per upload: a second confirmation
+    leads to the first one's run). The job checks the file again and saves all or nothing."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400, _("The confirmation was incomplete. Open the preview again."))
     token = form.upload.data
+    if uploads.TOKEN_RE.fullmatch(token or ""):
+        earlier = db.session.scalar(select(RosterImport).where(RosterImport.upload == token))
+        if earlier is not None:
+            return _confirmed_before(earlier)
     path = uploads.path_of(token)
     if path is None:
         flash(_("That upload is no longer here (an upload is kept for 6 hours until it is imported). "
                 "Upload the file again."), "error")
         return redirect(url_for("rosters.index"))
     name = request.args.get("name", "")[:120]
+    run = RosterImport(actor_id=current_user.id, filename=(name or path.name)[:255], state=RunState.QUEUED,
+                       upload=token)
+    db.session.add(run)
     try:
-        plan, run = services.run_import(path, current_user.id, name or path.name)
-    except services.RosterRejected as err:
-        uploads.discard(token)
-        return _rejected(err, name)
-    if run is None:
-        flash(_("The file has problems now (%(count)d), so nothing was imported. They are listed below.",
-                count=plan.problem_count), "error")
-        return redirect(url_for("rosters.preview", upload=token, name=name, show="problems"))
-    uploads.discard(token)
-    if plan.changes:
-        flash(_("Roster imported: %(changes)d changes saved.", changes=len(plan.changes)), "success")
+        db.session.commit()
+    except IntegrityError:  # the same upload confirmed at the same moment in another tab
+        db.session.rollback()
+        return _confirmed_before(db.session.scalar(select(RosterImport).where(RosterImport.upload == token)))
+    run_id = run.id
+    try:
+        import_roster(run_id, str(get_locale()))
+    except Exception:  # the queue cannot be reached: say so on the run rather than leave it queued
+        current_app.logger.exception("Could not queue roster import %d.", run_id)
+        db.session.rollback()
+        run = db.session.get(RosterImport, run_id)
+        run.state, run.problem_count = RunState.FAILED, 1
+        run.problems = [{"where": _("the import"), "message": _("The import could not be queued, so nothing was "
+                                                                 "saved. Try again in a few minutes.")}]
+        db.session.commit()
+    db.session.expire_all()
+    run = db.session.get(RosterImport, run_id)
+    _flash_state(run)
+    return redirect(url_for("rosters.index", run=run.id))
+
+
+def _confirmed_before(run: RosterImport):
+    flash(_("This file was confirmed already: it is imported once. Its import is below."), "info")
+    return redirect(url_for("rosters.index", run=run.id))
+
+
+def _flash_state(run: RosterImport) -> None:
+    if run.state is RunState.FAILED:
+        flash(_("The import failed, so nothing was saved. Why is shown below."), "error")
+    elif run.state is not RunState.DONE:
+        flash(_("Import queued: it runs in the background and this page shows when it is done."), "info")
+    elif changes := sum(sum(kinds.values()) for kinds in (run.counts or {}).values()):
+        flash(_("Roster imported: %(changes)d changes saved.", changes=changes), "success")
     else:
         flash(_("Roster imported: no changes. Everything in the file is here already."), "info")
-    return redirect(url_for("rosters.index", run=run.id))
