@@ -341,6 +341,22 @@ def test_a_teacher_signed_in_on_the_device_must_sign_out_first(app, world):
     response = device.post(f"/card/{token}")
     assert response.status_code == 403 and "Sign out first" in response.get_data(as_text=True)
     assert _signed_in_as(device) == "Ana"
+    # The page itself signs the teacher out and comes back to the card: no hunting in the menu.
+    page = device.get(f"/card/{token}").get_data(as_text=True)
+    assert 'action="/logout"' in page and f'name="next" value="/card/{token}"' in page
+    assert "Sign out, then use the card" in page
+    out = device.post("/logout", data={"next": f"/card/{token}"})
+    assert out.status_code == 302 and out.headers["Location"] == f"/card/{token}"
+    assert _signed_in_as(device) is None
+    assert "Sign in as Maya?" in device.get(f"/card/{token}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/card/x", "//evil.example/", "/\\evil.example/",
+                                    "/\tevil", "card/x", ""])
+def test_signing_out_follows_only_same_site_paths(app, world, target):
+    device = _as(app, world["teacher"])
+    out = device.post("/logout", data={"next": target})
+    assert out.status_code == 302 and out.headers["Location"] == "/login"
 
 
 def test_a_classmate_left_signed_in_is_signed_out_here_only(app, world):
