@@ -399,3 +399,12 @@ def test_one_card_signs_in_a_limited_number_of_times(app, world):
                for n in range(3)]
     assert answers == [302, 302, 429]
     assert len(_audit(Action.CARD_SIGN_IN)) == 2
+
+
+def test_menu_entries_are_finger_sized_on_a_shared_tablet():
+    """A child signs out from the menu on a phone or tablet: its links and the "Sign out"
+    button are at least 36px tall (they were 19px, the text's height)."""
+    from pathlib import Path
+    css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
+    rule = re.search(r"\.site-header ul a, \.site-header ul \.link-button \{([^}]*)\}", css)
+    assert rule and re.search(r"min-height:\s*2\.25rem", rule.group(1)) and "inline-flex" in rule.group(1)
