@@ -408,3 +408,11 @@ def test_menu_entries_are_finger_sized_on_a_shared_tablet():
     css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
     rule = re.search(r"\.site-header ul a, \.site-header ul \.link-button \{([^}]*)\}", css)
     assert rule and re.search(r"min-height:\s*2\.25rem", rule.group(1)) and "inline-flex" in rule.group(1)
+
+
+def test_a_project_cards_phases_stack_so_no_phase_name_is_cut():
+    """On a wide screen a project card is still a narrow column: side by side, "Investigate"
+    broke into "Investigat / e"."""
+    from pathlib import Path
+    css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
+    assert re.search(r"\.card \.stepper \{[^}]*flex-direction:\s*column", css)
