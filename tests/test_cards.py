@@ -284,6 +284,20 @@ def test_card_session_gets_a_big_sign_out_and_does_not_skip_a_forced_password_ch
         assert "card_user" not in session
 
 
+def test_a_card_student_asked_to_choose_a_password_is_not_told_she_typed_one(app, world):
+    """A class imported with starting passwords: a child who signed in with her card was told
+    "You signed in with a password someone gave you", which she never saw."""
+    maya = world["maya"]
+    maya.must_change_password = True
+    db.session.commit()
+    kiosk = app.test_client()
+    kiosk.post(f"/card/{_card_of(world, maya)}")
+    page = kiosk.get("/home", follow_redirects=True).get_data(as_text=True)
+    assert "Choose your own password" in page
+    assert "You signed in with a password" not in page
+    assert "a password someone else chose for you: your teacher or your school" in page
+
+
 def test_card_session_cannot_change_the_password_without_the_current_one(app, world):
     maya = world["maya"]
     token = _card_of(world, maya)
