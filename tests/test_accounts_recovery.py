@@ -310,3 +310,31 @@ def test_the_recovery_link_and_sign_up_refuse_a_guessable_password_too(client, s
                                           "confirm": "qwertyuiop"})
     assert signup.status_code == 400 and "too easy to guess" in signup.get_data(as_text=True)
     assert "At least 10 characters" in client.get("/signup").get_data(as_text=True)
+
+
+@MAIL
+def test_a_used_link_opened_again_while_signed_in_leads_home_not_to_sign_in(app, client):
+    """Maya opens the mail's link a second time after choosing her password: "Ask for a new
+    link" and "Back to sign in" only bounced her to her home page."""
+    user = factories.make_user("student", email="maya@school.example")
+    client.post("/login/forgot", data={"email": user.email})
+    link = _reset_link()
+    client.post(link, data={"new_password": NEW, "confirm": NEW})
+    page = client.get(link).get_data(as_text=True)
+    assert "used already" in page and "Go to my home page" in page and 'href="/"' in page
+    assert 'href="/login/forgot"' not in page and "Sign out and open the link again" not in page
+
+
+@MAIL
+def test_a_link_opened_in_a_browser_signed_in_as_someone_else_offers_to_sign_out_and_come_back(app, client):
+    maya = factories.make_user("student", email="maya@school.example")
+    client.post("/login/forgot", data={"email": maya.email})
+    link = _reset_link()
+    tablet = _signed_in_client(app, factories.make_user("student", name="Leo Park"))
+    page = tablet.get(link)
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "Sign out and open the link again" in text and f'name="next" value="{link}"' in text
+    out = tablet.post("/logout", data={"next": link})
+    assert out.headers["Location"] == link
+    assert tablet.get(link).status_code == 200  # now the form to choose Maya's password

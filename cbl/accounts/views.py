@@ -92,7 +92,7 @@ def login_link(token: str):
     if current_user.is_authenticated:
         if current_user.id == link.user_id:
             return redirect(url_for("main.home"))
-        return render_template("accounts/login_link_problem.html", message=_(
+        return render_template("accounts/login_link_problem.html", other_account=True, message=_(
             "You are signed in with another account. Sign out, then open the link again.")), 403
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
