@@ -9,7 +9,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from cbl.accounts.models import Role, User
+from cbl.accounts.models import Role, User, UserSession
+from cbl.accounts.sessions import PREFIX, token_hash
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
 from cbl.sso import services as sso_services
@@ -75,9 +76,16 @@ def text(response) -> str:
 
 
 def signed_in_as(client) -> User | None:
+    """The account this browser is signed in to: its cookie names one of the account's
+    sessions (per-browser sessions), or, for a cookie from before them, the account's token."""
     with client.session_transaction() as session:
         token = session.get("_user_id")
-    return db.session.scalar(select(User).where(User.session_token == token)) if token else None
+    if not token:
+        return None
+    if token.startswith(PREFIX):
+        return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id)
+                                 .where(UserSession.token_hash == token_hash(token[len(PREFIX):])))
+    return db.session.scalar(select(User).where(User.session_token == token))
 
 
 def refusals() -> list[str]:
