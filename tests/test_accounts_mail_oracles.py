@@ -173,3 +173,31 @@ def test_sign_ups_mailed_to_one_address_are_limited_the_same_whether_it_has_an_a
     assert len(mail.outbox()) == 4
     assert _signup(client, "NOPE1234", "other@school.example").status_code == 400  # errors send nothing, count nothing
     assert _signup(client, classroom.join_code, "other@school.example").status_code == 200
+
+
+def test_a_student_who_already_has_an_account_is_taken_straight_to_joining(app, client, memory_mail):
+    """The mail to a taken address links to sign-in that then opens "Join a class" (it told
+    her to find "Join a class", which is not in the menu), and joining works from there."""
+    classroom = factories.make_classroom(factories.make_user("teacher"))
+    maya = factories.make_user("student", email="maya@school.example")
+    _signup(client, classroom.join_code, "maya@school.example")
+    body = mail.outbox()[-1].get_content()
+    link = re.search(r"http://localhost(/login\S*)", body).group(1)
+    assert link == "/login?next=/join" and classroom.join_code in body
+    signed_in = client.post(link, data={"email": maya.email, "password": factories.PASSWORD})
+    assert signed_in.headers["Location"] == "/join"
+    joined = client.post("/join", data={"join_code": classroom.join_code})
+    assert joined.status_code == 302
+    assert _count(Enrolment, Enrolment.user_id == maya.id, Enrolment.classroom_id == classroom.id) == 1
+
+
+def test_email_change_mails_name_the_school_like_every_account_mail(app, client, memory_mail):
+    from tests.conftest import Auth
+    app.config["SCHOOL_NAME"] = "Riverside Middle School"
+    maya = factories.make_user("student", email="maya@school.example")
+    Auth(client).login(maya)
+    client.post("/account/email", data={"email-email": "maya.new@example.org", "email-password": factories.PASSWORD})
+    new, old = mail.outbox()[-2:]
+    assert new["To"] == "maya.new@example.org" and old["To"] == "maya@school.example"
+    for message in (new, old):
+        assert "Sent for Riverside Middle School by CBL Tracker" in message.get_content()

@@ -276,3 +276,65 @@ def test_one_time_passwords_are_words_and_a_number():
     seen = {recovery.one_time_password() for _ in range(50)}
     assert len(seen) > 45
     assert all(re.fullmatch(r"[a-z]+-[a-z]+-[1-9]\d", p) for p in seen)
+
+
+@MAIL
+def test_a_student_choosing_her_own_password_is_told_the_rule_and_a_guessable_one_is_refused(app, client, auth,
+                                                                                             school):
+    maya = school["maya"]
+    teacher_client = app.test_client()
+    Auth(teacher_client).as_user(school["teacher"])
+    password = _one_time_password(teacher_client.post(f"/people/{maya.id}/password"))
+    client.post("/login", data={"email": maya.email, "password": password})
+    page = client.get("/account/new-password").get_data(as_text=True)
+    assert "At least 10 characters, hard to guess." in page  # the rule before she types
+    for weak in ("aaaaaaaaaa", "ababababab", "1234567890", "qwertyuiop", "password2026", "Minecraft11"):
+        refused = client.post("/account/new-password", data={"new_password": weak, "confirm": weak})
+        assert refused.status_code == 400, weak
+        assert "too easy to guess" in refused.get_data(as_text=True), weak
+    db.session.expire_all()
+    assert db.session.get(User, maya.id).must_change_password
+    assert client.post("/account/new-password", data={"new_password": "purple-turtle-jumps",
+                                                       "confirm": "purple-turtle-jumps"}).status_code == 302
+
+
+@MAIL
+def test_the_recovery_link_and_sign_up_refuse_a_guessable_password_too(client, school):
+    user = factories.make_user("student")
+    client.post("/login/forgot", data={"email": user.email})
+    link = _reset_link()
+    refused = client.post(link, data={"new_password": "1111111111", "confirm": "1111111111"})
+    assert refused.status_code == 400 and "too easy to guess" in refused.get_data(as_text=True)
+    signup = client.post("/signup", data={"join_code": school["classroom"].join_code, "display_name": "Lucía Pérez",
+                                          "email": "lucia@example.org", "password": "qwertyuiop",
+                                          "confirm": "qwertyuiop"})
+    assert signup.status_code == 400 and "too easy to guess" in signup.get_data(as_text=True)
+    assert "At least 10 characters" in client.get("/signup").get_data(as_text=True)
+
+
+@MAIL
+def test_a_used_link_opened_again_while_signed_in_leads_home_not_to_sign_in(app, client):
+    """Maya opens the mail's link a second time after choosing her password: "Ask for a new
+    link" and "Back to sign in" only bounced her to her home page."""
+    user = factories.make_user("student", email="maya@school.example")
+    client.post("/login/forgot", data={"email": user.email})
+    link = _reset_link()
+    client.post(link, data={"new_password": NEW, "confirm": NEW})
+    page = client.get(link).get_data(as_text=True)
+    assert "used already" in page and "Go to my home page" in page and 'href="/"' in page
+    assert 'href="/login/forgot"' not in page and "Sign out and open the link again" not in page
+
+
+@MAIL
+def test_a_link_opened_in_a_browser_signed_in_as_someone_else_offers_to_sign_out_and_come_back(app, client):
+    maya = factories.make_user("student", email="maya@school.example")
+    client.post("/login/forgot", data={"email": maya.email})
+    link = _reset_link()
+    tablet = _signed_in_client(app, factories.make_user("student", name="Leo Park"))
+    page = tablet.get(link)
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "Sign out and open the link again" in text and f'name="next" value="{link}"' in text
+    out = tablet.post("/logout", data={"next": link})
+    assert out.headers["Location"] == link
+    assert tablet.get(link).status_code == 200  # now the form to choose Maya's password

@@ -284,6 +284,20 @@ def test_card_session_gets_a_big_sign_out_and_does_not_skip_a_forced_password_ch
         assert "card_user" not in session
 
 
+def test_a_card_student_asked_to_choose_a_password_is_not_told_she_typed_one(app, world):
+    """A class imported with starting passwords: a child who signed in with her card was told
+    "You signed in with a password someone gave you", which she never saw."""
+    maya = world["maya"]
+    maya.must_change_password = True
+    db.session.commit()
+    kiosk = app.test_client()
+    kiosk.post(f"/card/{_card_of(world, maya)}")
+    page = kiosk.get("/home", follow_redirects=True).get_data(as_text=True)
+    assert "Choose your own password" in page
+    assert "You signed in with a password" not in page
+    assert "a password someone else chose for you: your teacher or your school" in page
+
+
 def test_card_session_cannot_change_the_password_without_the_current_one(app, world):
     maya = world["maya"]
     token = _card_of(world, maya)
@@ -341,6 +355,22 @@ def test_a_teacher_signed_in_on_the_device_must_sign_out_first(app, world):
     response = device.post(f"/card/{token}")
     assert response.status_code == 403 and "Sign out first" in response.get_data(as_text=True)
     assert _signed_in_as(device) == "Ana"
+    # The page itself signs the teacher out and comes back to the card: no hunting in the menu.
+    page = device.get(f"/card/{token}").get_data(as_text=True)
+    assert 'action="/logout"' in page and f'name="next" value="/card/{token}"' in page
+    assert "Sign out, then use the card" in page
+    out = device.post("/logout", data={"next": f"/card/{token}"})
+    assert out.status_code == 302 and out.headers["Location"] == f"/card/{token}"
+    assert _signed_in_as(device) is None
+    assert "Sign in as Maya?" in device.get(f"/card/{token}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/card/x", "//evil.example/", "/\\evil.example/",
+                                    "/\tevil", "card/x", ""])
+def test_signing_out_follows_only_same_site_paths(app, world, target):
+    device = _as(app, world["teacher"])
+    out = device.post("/logout", data={"next": target})
+    assert out.status_code == 302 and out.headers["Location"] == "/login"
 
 
 def test_a_classmate_left_signed_in_is_signed_out_here_only(app, world):
@@ -401,3 +431,20 @@ def test_a_card_session_is_not_sent_to_choose_a_password_but_a_password_session_
     laptop = app.test_client()
     laptop.post("/login", data={"email": "maya.lopez", "password": "koala-piano-47"})
     assert laptop.get("/home").headers["Location"].endswith("/account/new-password")
+
+
+def test_menu_entries_are_finger_sized_on_a_shared_tablet():
+    """A child signs out from the menu on a phone or tablet: its links and the "Sign out"
+    button are at least 36px tall (they were 19px, the text's height)."""
+    from pathlib import Path
+    css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
+    rule = re.search(r"\.site-header ul a, \.site-header ul \.link-button \{([^}]*)\}", css)
+    assert rule and re.search(r"min-height:\s*2\.25rem", rule.group(1)) and "inline-flex" in rule.group(1)
+
+
+def test_a_project_cards_phases_stack_so_no_phase_name_is_cut():
+    """On a wide screen a project card is still a narrow column: side by side, "Investigate"
+    broke into "Investigat / e"."""
+    from pathlib import Path
+    css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
+    assert re.search(r"\.card \.stepper \{[^}]*flex-direction:\s*column", css)

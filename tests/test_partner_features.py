@@ -107,6 +107,10 @@ def test_a_link_opened_while_signed_in_as_someone_else_is_refused(app, auth, cli
     auth.as_user(school["maya"])
     response = client.post(link)
     assert response.status_code == 403 and "another account" in _page(response)
+    # The page offers the way on: sign out here and come back to the link.
+    assert "Sign out and open the link again" in _page(response) and "Email me a new link" not in _page(response)
+    assert client.post("/logout", data={"next": link}).headers["Location"] == link
+    assert "Sign in" in _page(client.get(link))
 
 
 # --- the partner's dashboard -------------------------------------------------------------

@@ -76,6 +76,8 @@ def text(response) -> str:
 
 
 def signed_in_as(client) -> User | None:
+    """The account this browser is signed in to: its cookie names one of the account's
+    sessions (per-browser sessions), or, for a cookie from before them, the account's token."""
     with client.session_transaction() as session:
         token = session.get("_user_id")
     if not token:

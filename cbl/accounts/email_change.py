@@ -20,6 +20,7 @@ from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.mail import in_language, send_mail
+from cbl.school import school_name
 
 CONFIRM_HOURS = 24
 
@@ -63,16 +64,21 @@ def request_change(user: User, new_email: str, password: str) -> None:
                                expires_at=utcnow() + timedelta(hours=CONFIRM_HOURS)))
     link = url_for("accounts.confirm_email", token=token, _external=True)
     with in_language(user.locale):
+        # Like every other account mail, both name the school: a child's (or parent's) inbox
+        # otherwise gets a message from an unknown "CBL Tracker".
+        school = school_name()
+        footer = ("\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio.",
+                                  school=school) + "\n") if school else ""
         send_mail(email, _("Confirm your new email address for CBL Tracker"), _(
             "Hello %(name)s,\n\nOpen this link to use this address for your CBL Tracker account. It works once, "
             "for 24 hours:\n%(link)s\n\nUntil you open it, your account keeps its old address.\n\nIf you did not "
-            "ask for this, ignore this message.\n", name=user.first_name, link=link))
+            "ask for this, ignore this message.\n", name=user.first_name, link=link) + footer)
         if user.email:
             send_mail(user.email, _("Your CBL Tracker email address is about to change"), _(
                 "Hello %(name)s,\n\nSomeone signed in to your CBL Tracker account asked to change its email "
                 "address to %(email)s. It changes only when that address confirms.\n\nIf this was not you, sign "
                 "in, change your password and end your other sessions under “My account”, or ask your school "
-                "for help.\n", name=user.first_name, email=email))
+                "for help.\n", name=user.first_name, email=email) + footer)
     audit.record(audit.Action.EMAIL_CHANGE_ASKED, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()
 

@@ -1,17 +1,66 @@
 """Forms of the accounts area. Forms check shape; services check rules."""
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import escape
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, ValidationError
 
 from cbl.formtools import Form, OnceForm, choices
 
 
+# Runs of keys and letters that make a long password easy to guess ("1234567890",
+# "qwertyuiop"), and the common passwords that are long enough to pass the length rule.
+_RUNS = ("01234567890", "09876543210", "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
+         "qwertyuiopasdfghjklzxcvbnm", "azertyuiopqsdfghjklmwxcvbn", "qwertzuiopasdfghjklyxcvbnm")
+_COMMON = frozenset({"password", "passwords", "contraseña", "contrasena", "iloveyou", "teamo", "qwerty", "welcome",
+                     "letmein", "football", "futbol", "princess", "princesa", "starwars", "minecraft", "pokemon",
+                     "sunshine", "monkey", "dragon", "baseball", "superman", "batman", "admin", "login", "student",
+                     "estudiante", "school", "escuela", "abc", "qwe", "asd", "zxc"})
+
+
+def guessable(password: str) -> bool:
+    """True for a password that passes the length rule but is among the first anyone would
+    try: one to three different characters ("aaaaaaaaaa", "ababababab"), a run of keys
+    ("1234567890", "qwertyuiop"), or a common word with a few digits ("password2026")."""
+    plain = password.casefold()
+    if len(set(plain)) <= 3:
+        return True
+    squeezed = "".join(ch for ch in plain if ch.isalnum())
+    if squeezed and any(squeezed in run for run in _RUNS):
+        return True
+    letters = "".join(ch for ch in squeezed if not ch.isdigit())
+    digits = "".join(ch for ch in squeezed if ch.isdigit())
+    return letters in _COMMON and (len(digits) <= 4 or any(digits in run for run in _RUNS) or len(set(digits)) == 1)
+
+
 def password_length(form, field) -> None:
+    """The rule for every password someone chooses: long enough and not one of the first
+    guesses (the hint under the field says so before anyone types)."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
         raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+    if guessable(field.data):
+        raise ValidationError(_l("This password is too easy to guess. Try three words you will remember, "
+                                 "with a dash between them."))
+
+
+class PasswordHint:
+    """The hint under a new-password field, read when the page is drawn (the minimum length
+    is a setting)."""
+
+    def __str__(self) -> str:
+        return gettext("At least %(n)d characters, hard to guess. Tip: three words you will remember, "
+                       "like “purple-turtle-jumps”.", n=current_app.config["PASSWORD_MIN_LENGTH"])
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def __bool__(self) -> bool:
+        return True
+
+
+PASSWORD_HINT = PasswordHint()
 
 
 class LoginForm(Form):
@@ -26,7 +75,8 @@ class SignupForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
                                description=_l("First name and surname. Only your first name is ever shown to the public."))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), password_length, Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), password_length, Length(max=200)],
+                             description=PASSWORD_HINT)
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
 
@@ -38,7 +88,8 @@ class ProfileForm(Form):
 
 class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)],
+                                 description=PASSWORD_HINT)
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 
@@ -112,7 +163,8 @@ class ForgotPasswordForm(Form):
 class NewPasswordForm(Form):
     """Choosing a password without the old one: with a recovery link, or after a one-time
     password (the same rules as the change-password form)."""
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), password_length, Length(max=200)],
+                                 description=PASSWORD_HINT)
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))])
 

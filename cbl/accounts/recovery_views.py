@@ -47,8 +47,8 @@ def forgot_password():
     return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
 
 
-def _link_problem(message: str, status: int):
-    return render_template("accounts/reset_problem.html", message=message), status
+def _link_problem(message: str, status: int, other_account: bool = False):
+    return render_template("accounts/reset_problem.html", message=message, other_account=other_account), status
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
@@ -62,7 +62,8 @@ def reset_password(token: str):
     except ValidationFailed as err:
         return _link_problem(str(err), 410)
     if current_user.is_authenticated and current_user.id != reset.user_id:
-        return _link_problem(_("You are signed in with another account. Sign out, then open the link again."), 403)
+        return _link_problem(_("You are signed in with another account. Sign out, then open the link again."), 403,
+                             other_account=True)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:

@@ -73,10 +73,11 @@ def send_signup(classroom_id: int, display_name: str, email: str, password_hash:
             with in_language(existing.locale):
                 body = _("Hello %(name)s,\n\nSomeone, probably you, tried to create a new student account with "
                          "this email address. You already have a CBL Tracker account with it, so no new account "
-                         "was made.\n\nSign in with your account here:\n%(link)s\n\nTo join the class, choose "
-                         "“Join a class” once you are signed in and type the code %(code)s.\nForgot your password? "
-                         "Choose “Forgot your password?” on the sign-in page, or ask your teacher.\n",
-                         name=existing.first_name, link=url_for("accounts.login", _external=True),
+                         "was made.\n\nTo join the class, sign in with your account here and type the code "
+                         "%(code)s:\n%(link)s\n\nForgot your password? Choose “Forgot your password?” on the "
+                         "sign-in page, or ask your teacher.\n",
+                         name=existing.first_name,
+                         link=url_for("accounts.login", next=url_for("teams.join_classroom"), _external=True),
                          code=classroom.join_code) + _footer()
                 subject = _("You already have a CBL Tracker account")
         else:

@@ -34,7 +34,9 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\host" as "//host": a backslash or a control character is never followed.
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(ch) < 32 for ch in target)):
         return None
     return target
 
@@ -90,7 +92,7 @@ def login_link(token: str):
     if current_user.is_authenticated:
         if current_user.id == link.user_id:
             return redirect(url_for("main.home"))
-        return render_template("accounts/login_link_problem.html", message=_(
+        return render_template("accounts/login_link_problem.html", other_account=True, message=_(
             "You are signed in with another account. Sign out, then open the link again.")), 403
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -110,11 +112,13 @@ def login_link(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign this browser out (the account's other sessions go on: "My account" ends them)."""
+    """Sign this browser out (the account's other sessions go on: "My account" ends them).
+    A same-site ``next`` returns there: the sign-in card a teacher's tablet was still
+    signed in for."""
     sessions.end_this(current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "success")
-    return redirect(url_for("accounts.login"))
+    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.login"))
 
 
 def _profile_form() -> ProfileForm:

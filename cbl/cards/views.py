@@ -85,8 +85,8 @@ def void(classroom_id: int):
     return redirect(url_for("cards.index", classroom_id=classroom.id))
 
 
-def _problem(message: str, status: int, heading: str | None = None):
-    return _no_store(render_template("cards/problem.html", message=message,
+def _problem(message: str, status: int, heading: str | None = None, sign_out_first: bool = False):
+    return _no_store(render_template("cards/problem.html", message=message, sign_out_first=sign_out_first,
                                      heading=heading or _("This card does not work"))), status
 
 
@@ -107,7 +107,7 @@ def sign_in(token: str):
         return redirect(url_for("main.home"))
     if signed_in and not current_user.is_student:
         return _problem(_("Someone else is signed in on this device. Sign out first, then scan the card again."), 403,
-                        _("Sign out first"))
+                        _("Sign out first"), sign_out_first=True)
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
