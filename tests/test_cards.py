@@ -285,14 +285,15 @@ def test_card_session_gets_a_big_sign_out_and_does_not_skip_a_forced_password_ch
 
 
 def test_a_card_student_asked_to_choose_a_password_is_not_told_she_typed_one(app, world):
-    """A class imported with starting passwords: a child who signed in with her card was told
-    "You signed in with a password someone gave you", which she never saw."""
+    """A class imported with starting passwords: a child who signed in with her card is not
+    sent to replace it, and if she opens the page herself it does not say "You signed in with
+    a password someone gave you", which she never saw."""
     maya = world["maya"]
     maya.must_change_password = True
     db.session.commit()
     kiosk = app.test_client()
     kiosk.post(f"/card/{_card_of(world, maya)}")
-    page = kiosk.get("/home", follow_redirects=True).get_data(as_text=True)
+    page = kiosk.get("/account/new-password").get_data(as_text=True)
     assert "Choose your own password" in page
     assert "You signed in with a password" not in page
     assert "a password someone else chose for you: your teacher or your school" in page
