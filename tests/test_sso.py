@@ -9,7 +9,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from cbl.accounts.models import Role, User
+from cbl.accounts import sessions
+from cbl.accounts.models import Role, User, UserSession
 from cbl.audit import Action, AuditEvent
 from cbl.extensions import db
 from cbl.sso import services as sso_services
@@ -77,7 +78,12 @@ def text(response) -> str:
 def signed_in_as(client) -> User | None:
     with client.session_transaction() as session:
         token = session.get("_user_id")
-    return db.session.scalar(select(User).where(User.session_token == token)) if token else None
+    if not token:
+        return None
+    if token.startswith(sessions.PREFIX):  # a session of its own (cbl/accounts/sessions.py)
+        return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+            UserSession.token_hash == sessions.token_hash(token[len(sessions.PREFIX):])))
+    return db.session.scalar(select(User).where(User.session_token == token))
 
 
 def refusals() -> list[str]:

@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from cbl.accounts.models import User, get_user_by_email, normalise_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.jobs import external_url
 from cbl.mail import in_language, send_mail
 
 CONFIRM_HOURS = 24
@@ -61,7 +61,7 @@ def request_change(user: User, new_email: str, password: str) -> None:
     token = secrets.token_urlsafe(32)
     db.session.add(EmailChange(user_id=user.id, new_email=email, token_hash=_hash(token),
                                expires_at=utcnow() + timedelta(hours=CONFIRM_HOURS)))
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = external_url("accounts.confirm_email", token=token)
     with in_language(user.locale):
         send_mail(email, _("Confirm your new email address for CBL Tracker"), _(
             "Hello %(name)s,\n\nOpen this link to use this address for your CBL Tracker account. It works once, "

@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +20,7 @@ from cbl.accounts.models import User, get_user_by_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.jobs import external_url
 from cbl.mail import in_language, send_mail
 from cbl.school import school_name
 
@@ -79,7 +79,7 @@ def request_reset(email: str) -> None:
     if usable:
         db.session.add(PasswordReset(user_id=user.id, token_hash=hashed,
                                      expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = external_url("accounts.reset_password", token=token)
     with in_language(user.locale if user is not None else None):
         subject, body = _message(user, link)
         if usable:

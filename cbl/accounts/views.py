@@ -30,8 +30,12 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after sign-in."""
+    """Only same-site paths are followed after sign-in. Browsers read a backslash as a slash
+    and drop tabs and line breaks, so "/\\evil.example" would lead to another site: a path
+    with a backslash, a control character or a space is refused too."""
     if not target:
+        return None
+    if "\\" in target or any(ord(char) < 33 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
