@@ -473,10 +473,34 @@ def can_rename(user: User | None, person: User) -> bool:
     return bool(db.session.scalar(renamable_people(user).with_only_columns(User.id).where(User.id == person.id)))
 
 
+def people_beyond_schools(school_ids: Select) -> Select:
+    """The ids of people with a place in another school than these: its member, or a teacher
+    or student of one of its classes. (A class of no school is the district's, from before
+    schools: it does not count, or a school admin could reset none of its people.)"""
+    other_classes = select(Classroom.id).where(Classroom.school_id.is_not(None), Classroom.school_id.not_in(school_ids))
+    return (select(SchoolMember.user_id).where(SchoolMember.school_id.not_in(school_ids))
+            .union(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id.in_(other_classes)),
+                   select(Enrolment.user_id).where(Enrolment.classroom_id.in_(other_classes))))
+
+
+def taken_over_people(user: User | None) -> Select:
+    """The accounts ``user`` may take the keys of (a one-time password) or lock out
+    (deactivate): for a district admin anyone; for a school admin the people of their schools
+    who have no place elsewhere and are no administrators, since whoever holds an account
+    holds all of it (a teacher of two schools' classes, another school's admin); none else."""
+    stmt = select(User)
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    return administered_people(user).where(
+        User.role.not_in(ADMINS), User.id.not_in(people_beyond_schools(administered_school_ids(user))))
+
+
 def password_resettable_people(user: User | None) -> Select:
     """The people whose password ``user`` may reset to a one-time password: an admin anyone,
-    a school admin the people of their schools (but district admins), a teacher the students
-    enrolled in a class they teach; never oneself (that is the change-password form)."""
+    a school admin the people wholly of their schools (:func:`taken_over_people`), a teacher
+    the students enrolled in a class they teach; never oneself (that is the change-password form)."""
     stmt = select(User)
     if _is_anonymous(user):
         return _nothing(stmt)
@@ -484,7 +508,7 @@ def password_resettable_people(user: User | None) -> Select:
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.SCHOOL_ADMIN:
-        return stmt.where(User.id.in_(administered_people(user).with_only_columns(User.id)))
+        return stmt.where(User.id.in_(taken_over_people(user).with_only_columns(User.id)))
     if user.role is Role.TEACHER:
         taught_students = select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user)))
         return stmt.where(User.role == Role.STUDENT, User.id.in_(taught_students))

@@ -61,3 +61,54 @@ def test_sign_up_mail_is_on_the_site_address_whatever_host_the_request_named(cli
             "password": "puddle-patrol-26", "confirm": "puddle-patrol-26"})
         assert response.status_code == 200
         assert _link_in_last_mail().startswith(SITE + path)
+
+
+# -- a school admin takes no account that reaches beyond their schools ---------------------------
+
+@pytest.fixture
+def two_schools():
+    """North (its admin, a teacher and a student of its own) and South; a teacher and a student
+    with a class in each, and an admin of both."""
+    north_admin, both_admin = factories.make_user("school_admin"), factories.make_user("school_admin")
+    own_teacher, shared_teacher = factories.make_user("teacher"), factories.make_user("teacher")
+    own_student, shared_student = factories.make_user("student"), factories.make_user("student")
+    north_class, shared_north = factories.make_classroom(own_teacher), factories.make_classroom(shared_teacher)
+    south_class = factories.make_classroom(shared_teacher)
+    factories.enrol(north_class, own_student, shared_student)
+    factories.enrol(south_class, shared_student)
+    factories.make_school("North", members=(north_admin, both_admin), classrooms=(north_class, shared_north))
+    factories.make_school("South", members=(both_admin,), classrooms=(south_class,))
+    return {"north_admin": north_admin, "both_admin": both_admin, "own_teacher": own_teacher,
+            "shared_teacher": shared_teacher, "own_student": own_student, "shared_student": shared_student,
+            "north_class": north_class}
+
+
+def test_a_school_admin_cannot_take_over_an_account_that_reaches_another_school(client, auth, two_schools):
+    from cbl.accounts.models import User
+    from cbl.extensions import db
+
+    s = two_schools
+    auth.as_user(s["north_admin"])
+    for person in ("both_admin", "shared_teacher", "shared_student"):  # would open South to North's admin
+        target = s[person]
+        assert client.post(f"/people/{target.id}/password").status_code == 404, person
+        assert client.post(f"/admin/users/{target.id}/active", data={}).status_code == 403, person
+        db.session.expire_all()
+        assert db.session.get(User, target.id).active and not db.session.get(User, target.id).must_change_password
+    people = client.get("/admin/users").get_data(as_text=True)
+    assert f"/people/{s['shared_teacher'].id}/password" not in people  # no link that answers 404
+    assert f"/people/{s['own_teacher'].id}/password" in people
+    roster = client.get(f"/classes/{s['north_class'].id}").get_data(as_text=True)
+    assert f"/people/{s['shared_student'].id}/password" not in roster
+    assert f"/people/{s['own_student'].id}/password" in roster
+    for person in ("own_teacher", "own_student"):  # wholly North's: North's admin looks after them
+        assert client.post(f"/people/{s[person].id}/password").status_code == 200, person
+        assert client.post(f"/admin/users/{s[person].id}/active", data={}).status_code == 302, person
+        db.session.expire_all()
+        assert not db.session.get(User, s[person].id).active
+
+
+def test_a_district_admin_still_resets_anyone(client, auth, two_schools):
+    auth.as_user(factories.make_user("admin"))
+    for person in ("both_admin", "shared_teacher", "shared_student", "north_admin"):
+        assert client.post(f"/people/{two_schools[person].id}/password").status_code == 200, person

@@ -18,7 +18,7 @@ from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
 from cbl.permissions import (ADMINS, administered_people, administered_school_ids, get_visible,
-                             manageable_classrooms, manageable_people, role_required)
+                             manageable_classrooms, manageable_people, role_required, taken_over_people)
 from cbl.ratelimit import email_change_limits, link_request_limits, sign_in_limits
 from cbl.schools import services as schools_services
 from cbl.sso import providers as sso_providers, services as sso_services
@@ -415,6 +415,9 @@ def set_active(user_id: int):
         abort(400)
     if db.session.scalar(administered_people(current_user).where(User.id == user_id)) is None:
         abort(404)  # unknown, or a person of another school
+    if db.session.scalar(taken_over_people(current_user).where(User.id == user_id)) is None:
+        abort(403, _("Only a district administrator deactivates an administrator or someone who also "
+                     "belongs to another school."))
     try:
         user = services.set_active(user_id, bool(form.active.data), current_user)
     except NotFound:
