@@ -112,3 +112,25 @@ def test_a_district_admin_still_resets_anyone(client, auth, two_schools):
     auth.as_user(factories.make_user("admin"))
     for person in ("both_admin", "shared_teacher", "shared_student", "north_admin"):
         assert client.post(f"/people/{two_schools[person].id}/password").status_code == 200, person
+
+
+# -- nothing of the session before sign-in carries over ----------------------------------------
+
+def _session(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def test_signing_in_and_out_starts_a_fresh_session(client):
+    user = factories.make_user("teacher", email="ana@school.example")
+    with client.session_transaction() as session:  # a cookie planted, or read, before sign-in
+        session["csrf_token"] = "known to whoever planted the cookie"
+        session["planted"] = "yes"
+    assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 302
+    after = _session(client)
+    assert "planted" not in after and after.get("csrf_token") != "known to whoever planted the cookie"
+    assert client.get("/account").status_code == 200  # still signed in
+    with client.session_transaction() as session:
+        session["csrf_token"] = "of the signed-in session"
+    assert client.post("/logout").status_code == 302
+    assert _session(client).get("csrf_token") != "of the signed-in session"

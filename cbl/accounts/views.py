@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
@@ -116,6 +116,7 @@ def login_link(token: str):
 def logout():
     """Sign this browser out (the account's other sessions go on: "My account" ends them)."""
     sessions.end_this(current_user._get_current_object())
+    session.clear()  # nothing of the signed-in session stays in this browser (its CSRF token included)
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
