@@ -134,3 +134,27 @@ def test_signing_in_and_out_starts_a_fresh_session(client):
         session["csrf_token"] = "of the signed-in session"
     assert client.post("/logout").status_code == 302
     assert _session(client).get("csrf_token") != "of the signed-in session"
+
+
+# -- "forgot your password?" does the same work for any address ---------------------------------
+
+@pytest.mark.parametrize("app", [{"JOBS_IMMEDIATE": False, "JOBS_URL": "memory://", "MAIL_BACKEND": "memory"}],
+                         indirect=True)
+def test_forgot_password_queues_one_job_whatever_the_address(app, client):
+    from sqlalchemy import func, select
+
+    from cbl.accounts.recovery import PasswordReset
+    from cbl.extensions import db
+    from cbl.jobs import huey
+
+    factories.make_user("teacher", email="ana@school.example")
+    for email in ("ana@school.example", "nobody@school.example"):
+        sent = len(outbox())
+        assert client.post("/login/forgot", data={"email": email}).status_code == 200
+        # Mail queued in the request for a real account only would take longer, and so tell it.
+        assert huey.pending_count() == 1 and len(outbox()) == sent, email
+        assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == (1 if sent else 0)
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+    assert [m["To"] for m in outbox()] == ["ana@school.example"]
+    assert "/login/reset/" in outbox()[0].get_content()

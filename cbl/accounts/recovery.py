@@ -2,16 +2,15 @@
 or administrator sets for someone who has no mailbox.
 
 A recovery link works once, for an hour, and only while it is the account's newest; only
-the sha256 of its token is stored. Asking for one answers the same, after the same work,
-whether or not the address has an account. Every way of setting a password here ends every
+the sha256 of its token is stored. Asking for one answers the same, after the same work (one
+job queued), whether or not the address has an account. Every way of setting a password here ends every
 other session of the account."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,7 +19,7 @@ from cbl.accounts.models import User, get_user_by_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
-from cbl.jobs import external_url
+from cbl.jobs import as_site, external_url, job, site_address
 from cbl.mail import in_language, send_mail
 from cbl.school import school_name
 
@@ -68,30 +67,32 @@ def _message(user: User | None, link: str) -> tuple[str, str]:
 
 
 def request_reset(email: str) -> None:
-    """Mail a recovery link to ``email`` if it is an active account's. Both paths make a
-    token, hash it, write the message and an audit row, so neither the page nor its timing
-    tells whether the address has an account."""
-    user = get_user_by_email(email)
-    usable = _may_recover(user)
-    token = secrets.token_urlsafe(32)
-    hashed = _hash(token)
-    _supersede_pending(user.id if usable else 0)  # no account has id 0: the same query, nothing changed
-    if usable:
-        db.session.add(PasswordReset(user_id=user.id, token_hash=hashed,
-                                     expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
-    link = external_url("accounts.reset_password", token=token)
-    with in_language(user.locale if user is not None else None):
-        subject, body = _message(user, link)
+    """Mail a recovery link to ``email`` if it is an active account's. The request only
+    queues one job, whatever the address (:func:`send_reset` looks it up): with mail on a
+    queue, mailing in the request would take longer for an address that has an account, and
+    so tell it."""
+    send_reset(email, site_address(), str(get_locale() or ""))
+
+
+@job()
+def send_reset(email: str, address: str, locale: str) -> None:
+    """The job behind :func:`request_reset`: links on the site's ``address``, the message in
+    the account's language. An audit row either way (an unknown address names no account)."""
+    with as_site(address, locale):
+        user = get_user_by_email(email)
+        usable = _may_recover(user)
+        if usable:
+            token = secrets.token_urlsafe(32)
+            _supersede_pending(user.id)
+            db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
+                                         expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
+            with in_language(user.locale):
+                subject, body = _message(user, external_url("accounts.reset_password", token=token))
+        audit.record(audit.Action.PASSWORD_RESET_ASKED, actor_id=None, object_type="user",
+                     object_id=user.id if usable else None)
+        db.session.commit()
         if usable:
             send_mail(user.email, subject, body)
-        else:  # the same message, written and dropped
-            message = EmailMessage()
-            message["To"], message["Subject"] = email, subject
-            message.set_content(body, cte="8bit")
-            bytes(message)
-    audit.record(audit.Action.PASSWORD_RESET_ASKED, actor_id=None, object_type="user",
-                 object_id=user.id if usable else None)
-    db.session.commit()
 
 
 def find(token: str) -> PasswordReset:

@@ -45,7 +45,7 @@ from redis import ConnectionPool
 
 # Modules that define jobs: imported when the application is built, so that the web process
 # and the worker know the same jobs.
-TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule", "cbl.accounts.links", "cbl.accounts.signup")
+TASK_MODULES = ("cbl.mail", "cbl.jobs.schedule", "cbl.accounts.links", "cbl.accounts.signup", "cbl.accounts.recovery")
 
 
 class _Huey(Huey):
