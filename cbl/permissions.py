@@ -15,7 +15,7 @@ from typing import Any, Callable
 from flask import abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, union
 
 from cbl.accounts.models import Role, User
 from cbl.audit import Action, AuditEvent
@@ -495,6 +495,33 @@ def taken_over_people(user: User | None) -> Select:
         return stmt
     return administered_people(user).where(
         User.role.not_in(ADMINS), User.id.not_in(people_beyond_schools(administered_school_ids(user))))
+
+
+def enrollable_student_ids(user: User | None, classroom: Classroom) -> Select:
+    """The existing accounts ``user`` may add to ``classroom`` from its roster (matched by
+    email, school id or username): for a district admin anyone; for a school admin the people
+    of their schools; for a teacher the students of their other classes, students in no class
+    and no school yet, and the people of the class's school. Anyone else typed in is refused without a word about them, or a teacher
+    could read another school's students by guessing ids and, once they are in the class, give
+    them a one-time password."""
+    stmt = select(User.id)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return administered_people(user).with_only_columns(User.id)
+    if user.role is not Role.TEACHER:
+        return _nothing(stmt)
+    placed = union(select(Enrolment.user_id), select(SchoolMember.user_id))
+    reaches = [select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user))),
+               select(User.id).where(User.role == Role.STUDENT, User.id.not_in(placed))]  # in no class nor school yet
+    if classroom.school_id is not None:
+        school = select(School.id).where(School.id == classroom.school_id)
+        classes = select(Classroom.id).where(Classroom.school_id == classroom.school_id)
+        reaches += [select(SchoolMember.user_id).where(SchoolMember.school_id.in_(school)),
+                    select(Enrolment.user_id).where(Enrolment.classroom_id.in_(classes))]
+    return stmt.where(User.id.in_(union(*reaches)))
 
 
 def password_resettable_people(user: User | None) -> Select:

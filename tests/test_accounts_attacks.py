@@ -158,3 +158,40 @@ def test_forgot_password_queues_one_job_whatever_the_address(app, client):
             huey.execute(task)
     assert [m["To"] for m in outbox()] == ["ana@school.example"]
     assert "/login/reset/" in outbox()[0].get_content()
+
+
+# -- a teacher's class list reaches no student of another school ---------------------------------
+
+def test_a_class_list_neither_shows_nor_adds_another_schools_student(client, auth):
+    import html
+
+    from cbl.teams import roster
+
+    teacher, colleague = factories.make_user("teacher"), factories.make_user("teacher")
+    own_class, next_door, far_class = (factories.make_classroom(teacher), factories.make_classroom(colleague),
+                                       factories.make_classroom(factories.make_user("teacher")))
+    far = factories.make_user("student", name="Far Away", email="far.away@south.example")
+    far.school_id, far.username = "S-900", "far.away"
+    near = factories.make_user("student", name="Near By", email="near.by@north.example")
+    factories.enrol(far_class, far)
+    factories.enrol(next_door, near)
+    factories.make_school("North", classrooms=(own_class, next_door))
+    factories.make_school("South", classrooms=(far_class,))
+    auth.as_user(teacher)
+    for typed, hidden in (("Far Away, , S-900", ("south.example", "far.away")),
+                          ("Far Away, far.away@south.example", ("S-900",)),
+                          ("Far Away, , , far.away", ("south.example", "S-900"))):
+        response = client.post(f"/classes/{own_class.id}/roster/preview", data={"students": typed})
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 400, typed  # a username alone: "taken", as before
+        assert "An account of another school" in page or "is taken" in page, typed
+        assert not any(secret in page for secret in hidden), typed
+        checked = roster.preview(own_class, roster.parse(typed), teacher)
+        assert checked.lines[0].user is None and not checked.ok
+    # the same school's student is found and added, as before
+    checked = roster.preview(own_class, roster.parse("Near By, near.by@north.example"), teacher)
+    assert checked.ok and checked.lines[0].status == roster.EXISTING and checked.lines[0].user.id == near.id
+    # and so is a student in no class nor school yet (made by an administrator)
+    new = factories.make_user("student", name="New One", email="new.one@north.example")
+    checked = roster.preview(own_class, roster.parse("New One, new.one@north.example"), teacher)
+    assert checked.ok and checked.lines[0].user.id == new.id
