@@ -195,3 +195,20 @@ def test_a_class_list_neither_shows_nor_adds_another_schools_student(client, aut
     new = factories.make_user("student", name="New One", email="new.one@north.example")
     checked = roster.preview(own_class, roster.parse("New One, new.one@north.example"), teacher)
     assert checked.ok and checked.lines[0].user.id == new.id
+
+
+# -- the demo never lands in a real school's database --------------------------------------------
+
+def test_the_demo_is_never_seeded_into_a_database_with_accounts(runner):
+    from sqlalchemy import func, select
+
+    from cbl.accounts.models import User
+    from cbl.extensions import db
+    from cbl.sso.models import SsoProvider
+
+    factories.make_user("admin", email="head@real-school.example")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "only added to an empty database" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # no admin with a published password
+    assert db.session.scalar(select(func.count()).select_from(SsoProvider)) == 0  # no demo sign-in provider
