@@ -212,3 +212,25 @@ def test_the_demo_is_never_seeded_into_a_database_with_accounts(runner):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User)) == 1  # no admin with a published password
     assert db.session.scalar(select(func.count()).select_from(SsoProvider)) == 0  # no demo sign-in provider
+
+
+# -- an open session cannot try passwords without end ----------------------------------------------
+
+@pytest.mark.parametrize("app", [{"RATELIMIT_PASSWORD_CHECK_PER_ACCOUNT": "3 per hour"}], indirect=True)
+def test_wrong_current_passwords_are_limited_per_account_across_sessions(app):
+    from cbl.accounts.models import User
+    from cbl.extensions import db
+    from tests.conftest import Auth
+
+    user = factories.make_user("teacher", email="ana@school.example")
+
+    def attempt(current: str, new: str = "a brand new secret"):
+        browser = app.test_client()  # a new sign-in each time: a new session id, the same account
+        Auth(browser).login(user)
+        return browser.post("/account/password", data={"password-current_password": current,
+                                                       "password-new_password": new, "password-confirm": new})
+
+    assert [attempt(f"guess {n}").status_code for n in range(3)] == [400, 400, 400]
+    assert attempt(factories.PASSWORD).status_code == 429  # even the right one waits
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password(factories.PASSWORD)

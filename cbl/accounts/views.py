@@ -19,7 +19,7 @@ from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
 from cbl.permissions import (ADMINS, administered_people, administered_school_ids, get_visible,
                              manageable_classrooms, manageable_people, role_required, taken_over_people)
-from cbl.ratelimit import email_change_limits, link_request_limits, sign_in_limits
+from cbl.ratelimit import email_change_limits, link_request_limits, password_check_limits, sign_in_limits
 from cbl.schools import services as schools_services
 from cbl.sso import providers as sso_providers, services as sso_services
 from cbl.teams import roster
@@ -162,6 +162,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
+@password_check_limits
 def change_password():
     password = PasswordChangeForm(prefix="password")
     if password.validate_on_submit():
