@@ -234,3 +234,27 @@ def test_wrong_current_passwords_are_limited_per_account_across_sessions(app):
     assert attempt(factories.PASSWORD).status_code == 429  # even the right one waits
     db.session.expire_all()
     assert db.session.get(User, user.id).check_password(factories.PASSWORD)
+
+
+def test_a_school_admin_cannot_change_how_a_shared_teacher_signs_in(client, auth, two_schools):
+    from cbl.accounts.models import Role, User
+    from cbl.extensions import db
+
+    s = two_schools
+    auth.as_user(s["north_admin"])
+    shared = s["shared_teacher"]
+    for data in ({"display_name": shared.display_name, "role": "student", "username": "", "school_id": ""},
+                 {"display_name": shared.display_name, "role": "teacher", "username": "taken.over", "school_id": ""}):
+        response = client.post(f"/admin/users/{shared.id}/edit", data=data)
+        assert response.status_code == 400
+        assert "Only a district administrator changes this" in response.get_data(as_text=True)
+    db.session.expire_all()
+    after = db.session.get(User, shared.id)
+    assert after.role is Role.TEACHER and after.username is None
+    renamed = client.post(f"/admin/users/{shared.id}/edit", data={  # the name stays the school's to set
+        "display_name": "Ana R. Rivera", "role": "teacher", "username": "", "school_id": ""})
+    assert renamed.status_code == 302
+    own = s["own_teacher"]
+    assert client.post(f"/admin/users/{own.id}/edit", data={
+        "display_name": own.display_name, "role": "teacher", "username": "own.teacher", "school_id": ""}
+    ).status_code == 302

@@ -350,6 +350,22 @@ def _person_page(person: User, form: EditPersonForm, status: int = 200, place_fo
                            place=place_form or default_place, empty=EmptyForm()), status
 
 
+def _may_change_sign_in(person: User, form: EditPersonForm) -> bool:
+    """A school admin changes the role or the username (what someone signs in with and may do)
+    only of people wholly of their schools (:func:`cbl.permissions.taken_over_people`): not of
+    a teacher who also teaches at another school, nor of another administrator."""
+    role_changes = form.role.data != person.role.value
+    username = (form.username.data or "").strip().lower() or None
+    if not role_changes and username == person.username:
+        return True
+    if db.session.scalar(taken_over_people(current_user).where(User.id == person.id)) is not None:
+        return True
+    field = form.role if role_changes else form.username
+    field.errors = [_("Only a district administrator changes this for an administrator or someone who also "
+                      "belongs to another school.")]
+    return False
+
+
 @admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def edit_person(user_id: int):
@@ -361,7 +377,7 @@ def edit_person(user_id: int):
     if current_user.role is not Role.ADMIN:
         form.role.choices = [c for c in form.role.choices if c.value not in ("admin", "school_admin")] \
             if person.role not in (Role.ADMIN, Role.SCHOOL_ADMIN) else form.role.choices
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _may_change_sign_in(person, form):
         try:
             changes = services.edit_person(person, current_user, form.display_name.data, Role(form.role.data),
                                            form.username.data, form.school_id.data)
