@@ -258,3 +258,27 @@ def test_a_school_admin_cannot_change_how_a_shared_teacher_signs_in(client, auth
     assert client.post(f"/admin/users/{own.id}/edit", data={
         "display_name": own.display_name, "role": "teacher", "username": "own.teacher", "school_id": ""}
     ).status_code == 302
+
+
+# -- no POST without the form's CSRF token -------------------------------------------------------
+
+@pytest.mark.parametrize("app", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_every_post_route_refuses_a_request_without_its_csrf_token(app):
+    from flask import url_for
+
+    from tests.conftest import Auth
+    from tests.test_bad_input import ANONYMOUS, _actor, _post_rules
+    from tests.test_permissions_routes import build_world, url_params
+
+    world = build_world()
+    accepted = []
+    for rule in _post_rules(app):
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_params(rule.endpoint, rule, world))
+        client = app.test_client()
+        if rule.endpoint not in ANONYMOUS:
+            Auth(client).as_user(world["visitors"][_actor(rule.endpoint)])
+        response = client.post(url, data={"email": "x@example.org", "password": "cross-site"})
+        if response.status_code != 400 or "came from another site" not in response.get_data(as_text=True):
+            accepted.append(f"{rule.endpoint}: {response.status_code}")
+    assert accepted == []
