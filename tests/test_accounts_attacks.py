@@ -282,3 +282,32 @@ def test_every_post_route_refuses_a_request_without_its_csrf_token(app):
         if response.status_code != 400 or "came from another site" not in response.get_data(as_text=True):
             accepted.append(f"{rule.endpoint}: {response.status_code}")
     assert accepted == []
+
+
+# -- a recovery link mailed earlier opens nothing once the password or the address changed -------
+
+def _reset_path() -> str:
+    return re.search(r"http://localhost(/login/reset/\S+)", outbox()[-1].get_content()).group(1)
+
+
+@pytest.mark.parametrize("app", [{"MAIL_BACKEND": "memory"}], indirect=True)
+def test_changing_the_password_or_the_address_voids_earlier_recovery_links(app, client):
+    from tests.conftest import Auth
+
+    user = factories.make_user("teacher", email="ana@school.example")
+    new = "a brand new secret"
+    client.post("/login/forgot", data={"email": user.email})
+    link = _reset_path()
+    owner = app.test_client()
+    Auth(owner).login(user)
+    assert owner.post("/account/password", data={"password-current_password": factories.PASSWORD,
+                                                 "password-new_password": new, "password-confirm": new}
+                      ).status_code == 302
+    assert client.get(link).status_code == 410  # whoever holds the old mail gets nothing
+    client.post("/login/forgot", data={"email": user.email})
+    link = _reset_path()
+    assert owner.post("/account/email", data={"email-email": "ana@new.example", "email-password": new}
+                      ).status_code == 302
+    confirm = re.search(r"http://localhost(/account/email/\S+)", outbox()[-2].get_content()).group(1)
+    assert owner.post(confirm).status_code == 302
+    assert client.get(link).status_code == 410  # the link went to the address given up

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl import audit
 from cbl.accounts.models import User, get_user_by_email, normalise_email
+from cbl.accounts.recovery import supersede_pending
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
@@ -109,6 +110,7 @@ def confirm(token: str) -> User:
         db.session.rollback()
         raise ValidationFailed(_("This link was used already: the address is confirmed."))
     user.email = change.new_email
+    supersede_pending(user.id)  # recovery links went to the old address: they open nothing now
     audit.record(audit.Action.EMAIL_CHANGED, actor_id=user.id, object_type="user", object_id=user.id)
     try:
         db.session.commit()

@@ -47,7 +47,8 @@ def _may_recover(user: User | None) -> bool:
     return user is not None and user.active and bool(user.email)
 
 
-def _supersede_pending(user_id: int) -> None:
+def supersede_pending(user_id: int) -> None:
+    """Make the account's unused recovery links useless (joins the caller's transaction)."""
     db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None),
                                                    PasswordReset.superseded_at.is_(None))
                        .values(superseded_at=utcnow()))
@@ -83,7 +84,7 @@ def send_reset(email: str, address: str, locale: str) -> None:
         usable = _may_recover(user)
         if usable:
             token = secrets.token_urlsafe(32)
-            _supersede_pending(user.id)
+            supersede_pending(user.id)
             db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
                                          expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
             with in_language(user.locale):
@@ -128,7 +129,7 @@ def use(token: str, new_password: str) -> User:
         raise ValidationFailed(_("This link was used already: the password was chosen with it. Ask for a new "
                                  "link if you need one."))
     user = reset.user
-    _supersede_pending(user.id)
+    supersede_pending(user.id)
     user.set_password(new_password)
     user.must_change_password = False
     user.end_sessions()
@@ -163,7 +164,7 @@ def reset_by_staff(actor: User, target: User, classroom_id: int | None = None) -
     target.set_password(password)
     target.must_change_password = True
     target.end_sessions()
-    _supersede_pending(target.id)
+    supersede_pending(target.id)
     audit.record(audit.Action.PASSWORD_RESET_BY_STAFF, actor_id=actor.id, classroom_id=classroom_id,
                  object_type="user", object_id=target.id)
     db.session.commit()
@@ -176,5 +177,6 @@ def choose_new_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.must_change_password = False
     user.end_sessions()
+    supersede_pending(user.id)
     audit.record(audit.Action.PASSWORD_CHANGED, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()
