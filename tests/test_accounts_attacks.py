@@ -311,3 +311,23 @@ def test_changing_the_password_or_the_address_voids_earlier_recovery_links(app, 
     confirm = re.search(r"http://localhost(/account/email/\S+)", outbox()[-2].get_content()).group(1)
     assert owner.post(confirm).status_code == 302
     assert client.get(link).status_code == 410  # the link went to the address given up
+
+
+@pytest.mark.parametrize("app", [{"MAIL_BACKEND": "memory"}], indirect=True)
+def test_a_new_password_voids_a_change_of_address_asked_from_a_stolen_session(app, client):
+    from cbl.accounts.models import User
+    from cbl.extensions import db
+    from tests.conftest import Auth
+
+    user = factories.make_user("student", email="maya@school.example")
+    thief = app.test_client()
+    Auth(thief).login(user)
+    assert thief.post("/account/email", data={"email-email": "thief@evil.example",
+                                              "email-password": factories.PASSWORD}).status_code == 302
+    confirm = re.search(r"http://localhost(/account/email/\S+)", outbox()[-2].get_content()).group(1)
+    client.post("/login/forgot", data={"email": user.email})  # the owner, warned, takes the account back
+    new = "a brand new secret"
+    assert client.post(_reset_path(), data={"new_password": new, "confirm": new}).status_code == 302
+    assert thief.post(confirm).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email == "maya@school.example"

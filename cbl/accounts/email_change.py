@@ -47,6 +47,12 @@ def _taken(email: str, user: User) -> bool:
     return other is not None and other.id != user.id
 
 
+def supersede_changes(user_id: int) -> None:
+    """Make the account's unconfirmed changes of address useless (joins the caller's transaction)."""
+    db.session.execute(update(EmailChange).where(EmailChange.user_id == user_id, EmailChange.used_at.is_(None),
+                                                 EmailChange.superseded_at.is_(None)).values(superseded_at=utcnow()))
+
+
 def request_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to ``new_email`` and tell the old address. Raises
     ValidationFailed for a wrong password, the current address or one in use."""
@@ -57,8 +63,7 @@ def request_change(user: User, new_email: str, password: str) -> None:
         raise ValidationFailed(_("This is already your email address."), field="email")
     if _taken(email, user):
         raise ValidationFailed(_("An account with this email already exists."), field="email")
-    db.session.execute(update(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None),
-                                                 EmailChange.superseded_at.is_(None)).values(superseded_at=utcnow()))
+    supersede_changes(user.id)
     token = secrets.token_urlsafe(32)
     db.session.add(EmailChange(user_id=user.id, new_email=email, token_hash=_hash(token),
                                expires_at=utcnow() + timedelta(hours=CONFIRM_HOURS)))
