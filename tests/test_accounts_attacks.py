@@ -331,3 +331,25 @@ def test_a_new_password_voids_a_change_of_address_asked_from_a_stolen_session(ap
     assert thief.post(confirm).status_code == 410
     db.session.expire_all()
     assert db.session.get(User, user.id).email == "maya@school.example"
+
+
+# -- signing up someone else's address makes no account the stranger can open ----------------------
+
+@pytest.mark.parametrize("app", [{"MAIL_BACKEND": "memory"}], indirect=True)
+def test_a_sign_up_link_needs_the_password_typed_on_the_sign_up_form(client):
+    from sqlalchemy import select
+
+    from cbl.accounts.models import User
+    from cbl.extensions import db
+
+    classroom = factories.make_classroom(factories.make_user("teacher"))
+    client.post("/signup", data={"join_code": classroom.join_code, "display_name": "Maya Chen",
+                                 "email": "maya@family.example", "password": "the stranger knows",
+                                 "confirm": "the stranger knows"})  # typed by a stranger
+    path = re.search(r"http://localhost(/signup/confirm/\S+)", outbox()[-1].get_content()).group(1)
+    owner = client.application.test_client()  # Maya opens the mail and presses the button
+    refused = owner.post(path, data={"password": "what maya would guess"})
+    assert refused.status_code == 400 and "not the password typed on the sign-up form" in refused.get_data(as_text=True)
+    assert owner.post(path, data={}).status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "maya@family.example")) is None
+    assert client.post(path, data={"password": "the stranger knows"}).status_code == 302  # the one who typed it

@@ -4,10 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash
 
 from cbl.accounts import signup as signups
 from cbl.accounts import sessions
-from cbl.accounts.forms import SignupForm
+from cbl.accounts.forms import SignupConfirmForm, SignupForm
 from cbl.accounts.models import Role, User
 from cbl.accounts.services import record_sign_in
 from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
@@ -378,8 +379,12 @@ def signup_confirm(token: str):
     if current_user.is_authenticated:
         return render_template("accounts/signup_problem.html", message=_(
             "You are signed in with another account. Sign out, then open the link again.")), 403
-    form = EmptyForm()
+    form = SignupConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        if not check_password_hash(pending.password_hash, form.password.data):
+            form.password.errors = [_("This is not the password typed on the sign-up form. If you did not sign up "
+                                      "yourself, ignore the mail: no account is made.")]
+            return render_template("accounts/signup_confirm.html", form=form, pending=pending), 400
         try:
             user = signups.confirm(token)
         except (NotFound, ValidationFailed) as err:
