@@ -353,3 +353,23 @@ def test_a_sign_up_link_needs_the_password_typed_on_the_sign_up_form(client):
     assert owner.post(path, data={}).status_code == 400
     assert db.session.scalar(select(User).where(User.email == "maya@family.example")) is None
     assert client.post(path, data={"password": "the stranger knows"}).status_code == 302  # the one who typed it
+
+
+# -- a roster previewed and never confirmed does not stay on the server --------------------------
+
+def test_the_daily_purge_removes_roster_uploads_never_confirmed(app):
+    import io
+    import os
+    import time
+
+    from cbl.jobs.schedule import purge_deleted
+    from cbl.rosters import uploads
+
+    old = uploads.save(io.BytesIO(b"PK the whole district's students"))
+    fresh = uploads.save(io.BytesIO(b"PK an upload being previewed now"))
+    stale = time.time() - uploads.KEEP_SECONDS - 60
+    os.utime(uploads.folder() / f"{old}.zip", (stale, stale))
+    purge_deleted.call_local()
+    assert not (uploads.folder() / f"{old}.zip").exists()
+    assert uploads.path_of(fresh) is not None
+    uploads.discard(fresh)
