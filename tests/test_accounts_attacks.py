@@ -373,3 +373,22 @@ def test_the_daily_purge_removes_roster_uploads_never_confirmed(app):
     assert not (uploads.folder() / f"{old}.zip").exists()
     assert uploads.path_of(fresh) is not None
     uploads.discard(fresh)
+
+
+# -- the job queue holds mail with sign-in links: only the site's user reads it --------------------
+
+@pytest.mark.parametrize("app", [{"JOBS_IMMEDIATE": False}], indirect=True)
+def test_the_sqlite_job_queue_is_readable_by_the_site_only(app, tmp_path):
+    import os
+    import stat
+
+    from cbl.jobs import init_app
+
+    path = tmp_path / "jobs.sqlite"
+    app.config["JOBS_URL"] = f"sqlite:///{path}"
+    try:
+        init_app(app)
+        assert path.exists() and stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
+    finally:
+        app.config["JOBS_URL"] = None
+        init_app(app)

@@ -31,6 +31,7 @@ an address has an account queues one job that decides, so it does the same work 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timezone
@@ -86,6 +87,13 @@ def init_app(app: Flask) -> None:
     else:
         path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs.sqlite")
         huey.configure(name, SqliteStorage, immediate, filename=path)
+        # Queued mail holds sign-in and recovery links until the worker sends it: only the
+        # site's own user reads the queue.
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(path + suffix, 0o600)
+            except OSError:
+                pass
 
 
 def load_task_modules() -> None:
