@@ -68,9 +68,13 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Fill the database with the demo school (safe to run again: nothing is duplicated)."""
-        from cbl.demo import DEMO_PASSWORD, seed_demo
+        from cbl.demo import DEMO_PASSWORD, NotADemoDatabase, seed_demo
 
-        created = seed_demo()
+        try:
+            created = seed_demo()
+        except NotADemoDatabase:
+            raise click.ClickException("This database has accounts of its own: the demo school (whose passwords "
+                                       "are published) is only added to an empty database.") from None
         if created:
             click.echo(f"Demo school created. Every demo account's password is {DEMO_PASSWORD!r}.")
         else:

@@ -91,6 +91,7 @@ class Defaults:
     RATELIMIT_STAFF_RESET_PER_ACCOUNT = "30 per hour"  # one-time passwords a teacher or admin sets
     RATELIMIT_STAFF_RESET_PER_ADDRESS = "60 per hour"
     RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT = "5 per hour"  # confirmation mails to a new address
+    RATELIMIT_PASSWORD_CHECK_PER_ACCOUNT = "10 per hour"  # wrong current passwords when changing it
     RATELIMIT_INVITE_PER_ACCOUNT = "30 per hour"
     RATELIMIT_INVITE_PER_ADDRESS = "60 per hour"
     RATELIMIT_INVITE_PER_RECIPIENT = "3 per day"  # invitations sent to one email

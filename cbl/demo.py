@@ -70,11 +70,20 @@ def _one_transaction():
     session.commit()
 
 
+class NotADemoDatabase(Exception):
+    """The database holds accounts of its own: the demo is never added to it."""
+
+
 def seed_demo() -> bool:
-    """Create the demo school unless it exists. Returns True when it was created."""
-    _demo_sign_in()
+    """Create the demo school unless it exists. Returns True when it was created. Raises
+    :class:`NotADemoDatabase` for a database with other accounts: the demo's district admin has
+    a published password, and its sign-in provider a published secret."""
     if db.session.scalar(select(User.id).where(User.email == TEACHER[0])) is not None:
+        _demo_sign_in()  # a demo seeded before school sign-in existed gets it now
         return False
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        raise NotADemoDatabase()
+    _demo_sign_in()
     with _one_transaction():
         _seed()
     return True

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from flask import abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, union
 
 from cbl.accounts.models import Role, User
 from cbl.audit import Action, AuditEvent
@@ -473,10 +473,61 @@ def can_rename(user: User | None, person: User) -> bool:
     return bool(db.session.scalar(renamable_people(user).with_only_columns(User.id).where(User.id == person.id)))
 
 
+def people_beyond_schools(school_ids: Select) -> Select:
+    """The ids of people with a place in another school than these: its member, or a teacher
+    or student of one of its classes. (A class of no school is the district's, from before
+    schools: it does not count, or a school admin could reset none of its people.)"""
+    other_classes = select(Classroom.id).where(Classroom.school_id.is_not(None), Classroom.school_id.not_in(school_ids))
+    return (select(SchoolMember.user_id).where(SchoolMember.school_id.not_in(school_ids))
+            .union(select(ClassroomTeacher.user_id).where(ClassroomTeacher.classroom_id.in_(other_classes)),
+                   select(Enrolment.user_id).where(Enrolment.classroom_id.in_(other_classes))))
+
+
+def taken_over_people(user: User | None) -> Select:
+    """The accounts ``user`` may take the keys of (a one-time password) or lock out
+    (deactivate): for a district admin anyone; for a school admin the people of their schools
+    who have no place elsewhere and are no administrators, since whoever holds an account
+    holds all of it (a teacher of two schools' classes, another school's admin); none else."""
+    stmt = select(User)
+    if _is_anonymous(user) or user.role not in ADMINS:
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    return administered_people(user).where(
+        User.role.not_in(ADMINS), User.id.not_in(people_beyond_schools(administered_school_ids(user))))
+
+
+def enrollable_student_ids(user: User | None, classroom: Classroom) -> Select:
+    """The existing accounts ``user`` may add to ``classroom`` from its roster (matched by
+    email, school id or username): for a district admin anyone; for a school admin the people
+    of their schools; for a teacher the students of their other classes, students in no class
+    and no school yet, and the people of the class's school. Anyone else typed in is refused without a word about them, or a teacher
+    could read another school's students by guessing ids and, once they are in the class, give
+    them a one-time password."""
+    stmt = select(User.id)
+    if _is_anonymous(user):
+        return _nothing(stmt)
+    if user.role is Role.ADMIN:
+        return stmt
+    if user.role is Role.SCHOOL_ADMIN:
+        return administered_people(user).with_only_columns(User.id)
+    if user.role is not Role.TEACHER:
+        return _nothing(stmt)
+    placed = union(select(Enrolment.user_id), select(SchoolMember.user_id))
+    reaches = [select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user))),
+               select(User.id).where(User.role == Role.STUDENT, User.id.not_in(placed))]  # in no class nor school yet
+    if classroom.school_id is not None:
+        school = select(School.id).where(School.id == classroom.school_id)
+        classes = select(Classroom.id).where(Classroom.school_id == classroom.school_id)
+        reaches += [select(SchoolMember.user_id).where(SchoolMember.school_id.in_(school)),
+                    select(Enrolment.user_id).where(Enrolment.classroom_id.in_(classes))]
+    return stmt.where(User.id.in_(union(*reaches)))
+
+
 def password_resettable_people(user: User | None) -> Select:
     """The people whose password ``user`` may reset to a one-time password: an admin anyone,
-    a school admin the people of their schools (but district admins), a teacher the students
-    enrolled in a class they teach; never oneself (that is the change-password form)."""
+    a school admin the people wholly of their schools (:func:`taken_over_people`), a teacher
+    the students enrolled in a class they teach; never oneself (that is the change-password form)."""
     stmt = select(User)
     if _is_anonymous(user):
         return _nothing(stmt)
@@ -484,7 +535,7 @@ def password_resettable_people(user: User | None) -> Select:
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.SCHOOL_ADMIN:
-        return stmt.where(User.id.in_(administered_people(user).with_only_columns(User.id)))
+        return stmt.where(User.id.in_(taken_over_people(user).with_only_columns(User.id)))
     if user.role is Role.TEACHER:
         taught_students = select(Enrolment.user_id).where(Enrolment.classroom_id.in_(taught_classroom_ids(user)))
         return stmt.where(User.role == Role.STUDENT, User.id.in_(taught_students))

@@ -167,6 +167,14 @@ staff_reset_limits = _decorator(
     _limit("RATELIMIT_STAFF_RESET_PER_ACCOUNT", "staff-reset-account", signed_in_account, exempt_when=_is_anonymous),
 )
 
+#: POST of "change my password" (below ``login_required``): wrong current passwords per
+#: account, so that a session left open, or stolen, cannot try passwords until it finds the one
+#: that would let it lock the owner out.
+password_check_limits = _decorator(
+    _limit("RATELIMIT_PASSWORD_CHECK_PER_ACCOUNT", "password-check-account", signed_in_account,
+           exempt_when=_is_anonymous, deduct_when=_failed_sign_in),
+)
+
 #: POST of "change my email" (below ``login_required``): mails sent per account.
 email_change_limits = _decorator(
     _limit("RATELIMIT_EMAIL_CHANGE_PER_ACCOUNT", "email-change-account", signed_in_account, exempt_when=_is_anonymous),

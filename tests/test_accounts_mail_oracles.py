@@ -107,14 +107,14 @@ def test_the_mailed_link_creates_the_account_once_and_signs_in(client, memory_ma
     page = client.get(path).get_data(as_text=True)
     assert "Almost done, Kai" in page and "Grade 8 Science" in page
     assert _count(User, User.email == "kai@school.example") == 0  # opening the link (a mail scanner) makes nothing
-    response = client.post(path)
+    response = client.post(path, data={"password": "puddle-patrol-26"})
     assert response.status_code == 302
     assert "Welcome, Kai! Your account is ready." in client.get("/home").get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "kai@school.example"))
     assert user.check_password("puddle-patrol-26")  # the password chosen on the form
     assert _count(Enrolment, Enrolment.user_id == user.id, Enrolment.classroom_id == classroom.id) == 1
     client.post("/logout")
-    again = client.post(path)
+    again = client.post(path, data={"password": "puddle-patrol-26"})
     assert again.status_code == 404 and "used already" in again.get_data(as_text=True)
     assert _count(User, User.email == "kai@school.example") == 1
 
@@ -123,7 +123,7 @@ def test_a_link_for_an_address_that_got_an_account_meanwhile_makes_none(client, 
     classroom = factories.make_classroom(factories.make_user("teacher"))
     _signup(client, classroom.join_code, "kai@school.example")
     factories.make_user("student", email="kai@school.example")
-    response = client.post(_confirm_path(mail.outbox()[-1]))
+    response = client.post(_confirm_path(mail.outbox()[-1]), data={"password": "puddle-patrol-26"})
     assert response.status_code == 400 and "exists already" in response.get_data(as_text=True)
     assert _count(User, User.email == "kai@school.example") == 1 and _count(Enrolment) == 0
 
@@ -136,13 +136,13 @@ def test_an_expired_or_forged_link_or_a_closed_class_is_refused_with_a_reason(cl
     assert client.get("/signup/confirm/" + "x" * 300).status_code == 404
     classroom.joining_open = False
     db.session.commit()
-    response = client.post(path)
+    response = client.post(path, data={"password": "puddle-patrol-26"})
     assert response.status_code == 400 and "no longer takes new students" in response.get_data(as_text=True)
     classroom.joining_open = True
     signup = db.session.scalar(select(SignupRequest))
     signup.expires_at -= timedelta(hours=49)
     db.session.commit()
-    response = client.post(path)
+    response = client.post(path, data={"password": "puddle-patrol-26"})
     assert response.status_code == 400 and "This link has expired" in response.get_data(as_text=True)
     assert _count(User, User.email == "kai@school.example") == 0
     assert purge_expired() == 1 and _count(SignupRequest) == 0

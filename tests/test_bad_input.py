@@ -20,7 +20,10 @@ FIELDS = ("email", "password", "display_name", "locale", "join_code", "name", "t
           "scope", "student",
           "students", "payload", "target", "username", "school_id", "mode", "one-name", "one-email", "one-username",
           "identifier", "person", "school", "academic_term",
-          "new_password", "session_id", "email-email", "email-password")
+          "new_password", "session_id", "email-email", "email-password",
+          # school sign-in providers and settings, roster files sent as text
+          "kind", "label", "discovery_url", "client_id", "client_secret", "allowed", "create_domains", "create_role",
+          "roster_claim", "enabled", "require_for_teachers", "require_for_students", "upload", "file", "q")
 
 PAYLOADS = {
     "nul-bytes": lambda: {f: "a\x00b" for f in FIELDS},

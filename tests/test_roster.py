@@ -102,7 +102,7 @@ def test_existing_accounts_are_matched_by_school_id_then_email(client, auth):
             "Eve New,S-5,\n")                       # new
     page = html.unescape(_preview(client, classroom, text).get_data(as_text=True))
     assert "Line 4 (Cy Lee): The school id S-3 belongs to an account with another email." in page
-    checked = roster.preview(classroom, roster.parse(text))
+    checked = roster.preview(classroom, roster.parse(text), _teacher)
     status = {line.name: (line.status, line.user.id if line.user else None) for line in checked.lines}
     assert status["Ana Ruiz"] == (roster.EXISTING, by_id.id)
     assert status["Ben Ode"] == (roster.EXISTING, by_email.id)
@@ -208,7 +208,7 @@ def test_an_uploaded_csv_is_read_and_non_utf8_is_refused(client, auth):
     response = client.post(f"/classes/{classroom.id}/roster/preview",
                            data={"upload": (io.BytesIO(data), "class.csv")}, content_type="multipart/form-data")
     assert response.status_code == 200
-    checked = roster.preview(classroom, roster.parse(data.decode("utf-8-sig")))
+    checked = roster.preview(classroom, roster.parse(data.decode("utf-8-sig")), _teacher)
     assert [(line.name, line.username) for line in checked.lines] == [("Maya Chen", "mchen"), ("Leo Park", "leop")]
     bad = client.post(f"/classes/{classroom.id}/roster/preview",
                       data={"upload": (io.BytesIO("Zoë,\n".encode("latin-1") + b"\xff\xfe\x00"), "x.csv")},

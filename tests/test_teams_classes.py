@@ -56,7 +56,7 @@ def test_student_signs_up_with_the_class_code(client):
     assert response.status_code == 200 and "Check your mail" in response.get_data(as_text=True)
     assert _count(User) == 1  # the teacher: the account waits for the mailed link
     link = re.search(r"http://localhost(/signup/confirm/\S+)", mail.outbox()[-1].get_content()).group(1)
-    assert client.post(link).status_code == 302
+    assert client.post(link, data={"password": "long enough password"}).status_code == 302
     user = db.session.scalar(select(User).where(User.email == "maya@school.example"))
     assert user.role is Role.STUDENT
     assert _count(Enrolment, Enrolment.user_id == user.id, Enrolment.classroom_id == classroom.id) == 1

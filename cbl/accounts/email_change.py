@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbl import audit
 from cbl.accounts.models import User, get_user_by_email, normalise_email
+from cbl.accounts.recovery import supersede_pending
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.jobs import external_url
 from cbl.mail import in_language, send_mail
 from cbl.school import school_name
 
@@ -47,6 +48,12 @@ def _taken(email: str, user: User) -> bool:
     return other is not None and other.id != user.id
 
 
+def supersede_changes(user_id: int) -> None:
+    """Make the account's unconfirmed changes of address useless (joins the caller's transaction)."""
+    db.session.execute(update(EmailChange).where(EmailChange.user_id == user_id, EmailChange.used_at.is_(None),
+                                                 EmailChange.superseded_at.is_(None)).values(superseded_at=utcnow()))
+
+
 def request_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to ``new_email`` and tell the old address. Raises
     ValidationFailed for a wrong password, the current address or one in use."""
@@ -57,12 +64,11 @@ def request_change(user: User, new_email: str, password: str) -> None:
         raise ValidationFailed(_("This is already your email address."), field="email")
     if _taken(email, user):
         raise ValidationFailed(_("An account with this email already exists."), field="email")
-    db.session.execute(update(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None),
-                                                 EmailChange.superseded_at.is_(None)).values(superseded_at=utcnow()))
+    supersede_changes(user.id)
     token = secrets.token_urlsafe(32)
     db.session.add(EmailChange(user_id=user.id, new_email=email, token_hash=_hash(token),
                                expires_at=utcnow() + timedelta(hours=CONFIRM_HOURS)))
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = external_url("accounts.confirm_email", token=token)
     with in_language(user.locale):
         # Like every other account mail, both name the school: a child's (or parent's) inbox
         # otherwise gets a message from an unknown "CBL Tracker".
@@ -115,6 +121,7 @@ def confirm(token: str) -> User:
         db.session.rollback()
         raise ValidationFailed(_("This link was used already: the address is confirmed."))
     user.email = change.new_email
+    supersede_pending(user.id)  # recovery links went to the old address: they open nothing now
     audit.record(audit.Action.EMAIL_CHANGED, actor_id=user.id, object_type="user", object_id=user.id)
     try:
         db.session.commit()

@@ -178,3 +178,12 @@ class EmailChangeForm(Form):
 
 class EndSessionForm(Form):
     session_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+
+
+class SignupConfirmForm(Form):
+    """The mailed sign-up link asks again for the password typed on the sign-up form: whoever
+    typed someone else's address there cannot have the owner of that mailbox make an account
+    whose password the stranger knows."""
+
+    password = PasswordField(_l("The password you chose when you signed up"),
+                             validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"})

@@ -79,12 +79,17 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def end_sessions(self) -> None:
-        """Invalidate every session cookie issued for this account (joins the caller's
-        transaction: the sessions end when it commits)."""
+        """Invalidate every session cookie issued for this account, and any change of email
+        address waiting for its confirmation (joins the caller's transaction: they end when it
+        commits). Whoever was signed in a moment ago, and asked to move the account to their
+        own mailbox, is then left with nothing once its owner sets a new password."""
         self.session_token = new_session_token()
         session = object_session(self)
         if session is not None and self.id is not None:
             session.execute(delete(UserSession).where(UserSession.user_id == self.id))
+            from cbl.accounts.email_change import supersede_changes
+
+            supersede_changes(self.id)
 
     @property
     def first_name(self) -> str:

@@ -2,15 +2,14 @@
 or administrator sets for someone who has no mailbox.
 
 A recovery link works once, for an hour, and only while it is the account's newest; only
-the sha256 of its token is stored. Asking for one answers the same, after the same work,
-whether or not the address has an account: the request only queues a job. Every way of setting a password here ends every
+the sha256 of its token is stored. Asking for one answers the same, after the same work (one
+job queued), whether or not the address has an account. Every way of setting a password here ends every
 other session of the account."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import url_for
 from flask_babel import get_locale, gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,8 +19,8 @@ from cbl.accounts.models import User, get_user_by_email
 from cbl.dbtypes import UTCDateTime, utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
+from cbl.jobs import as_site, external_url, job, site_address
 from cbl.mail import in_language, send_mail
-from cbl.jobs import as_site, job, site_address
 from cbl.school import school_name, school_name_for
 
 RESET_MINUTES = 60
@@ -48,7 +47,8 @@ def _may_recover(user: User | None) -> bool:
     return user is not None and user.active and bool(user.email)
 
 
-def _supersede_pending(user_id: int) -> None:
+def supersede_pending(user_id: int) -> None:
+    """Make the account's unused recovery links useless (joins the caller's transaction)."""
     db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None),
                                                    PasswordReset.superseded_at.is_(None))
                        .values(superseded_at=utcnow()))
@@ -68,34 +68,32 @@ def _message(user: User | None, link: str) -> tuple[str, str]:
 
 
 def request_reset(email: str) -> None:
-    """Mail a recovery link to ``email`` if it is an active account's. The page says the same
-    either way, and as fast: whatever the address, the request queues one job, and the job
-    looks the account up (:func:`send_reset`)."""
-    send_reset(email.strip(), site_address(), str(get_locale() or ""))
+    """Mail a recovery link to ``email`` if it is an active account's. The request only
+    queues one job, whatever the address (:func:`send_reset` looks it up): with mail on a
+    queue, mailing in the request would take longer for an address that has an account, and
+    so tell it."""
+    send_reset(email, site_address(), str(get_locale() or ""))
 
 
 @job()
-def send_reset(email: str, address: str, locale: str) -> bool:
-    """The job behind :func:`request_reset`: the link is built on the site's ``address`` and
-    written in the account's language. Returns whether a link was mailed."""
+def send_reset(email: str, address: str, locale: str) -> None:
+    """The job behind :func:`request_reset`: links on the site's ``address``, the message in
+    the account's language. An audit row either way (an unknown address names no account)."""
     with as_site(address, locale):
         user = get_user_by_email(email)
         usable = _may_recover(user)
         if usable:
             token = secrets.token_urlsafe(32)
-            _supersede_pending(user.id)
+            supersede_pending(user.id)
             db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token),
                                          expires_at=utcnow() + timedelta(minutes=RESET_MINUTES)))
-            link = url_for("accounts.reset_password", token=token, _external=True)
             with in_language(user.locale):
-                subject, body = _message(user, link)
-            recipient = user.email
+                subject, body = _message(user, external_url("accounts.reset_password", token=token))
         audit.record(audit.Action.PASSWORD_RESET_ASKED, actor_id=None, object_type="user",
                      object_id=user.id if usable else None)
         db.session.commit()
         if usable:
-            send_mail(recipient, subject, body)
-        return usable
+            send_mail(user.email, subject, body)
 
 
 def find(token: str) -> PasswordReset:
@@ -131,7 +129,7 @@ def use(token: str, new_password: str) -> User:
         raise ValidationFailed(_("This link was used already: the password was chosen with it. Ask for a new "
                                  "link if you need one."))
     user = reset.user
-    _supersede_pending(user.id)
+    supersede_pending(user.id)
     user.set_password(new_password)
     user.must_change_password = False
     user.end_sessions()
@@ -166,7 +164,7 @@ def reset_by_staff(actor: User, target: User, classroom_id: int | None = None) -
     target.set_password(password)
     target.must_change_password = True
     target.end_sessions()
-    _supersede_pending(target.id)
+    supersede_pending(target.id)
     audit.record(audit.Action.PASSWORD_RESET_BY_STAFF, actor_id=actor.id, classroom_id=classroom_id,
                  object_type="user", object_id=target.id)
     db.session.commit()
@@ -179,5 +177,6 @@ def choose_new_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.must_change_password = False
     user.end_sessions()
+    supersede_pending(user.id)
     audit.record(audit.Action.PASSWORD_CHANGED, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from cbl import audit
 from cbl.accounts.models import (USERNAME_PATTERN, Role, User, get_user_by_email, get_user_by_sign_in_name,
                                  normalise_email, normalise_username)
+from cbl.accounts.recovery import supersede_pending
 from cbl.dbtypes import utcnow
 from cbl.errors import NotFound, ValidationFailed
 from cbl.extensions import db
@@ -72,6 +73,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed(_("The current password is not right."), field="current_password")
     user.set_password(new_password)
     user.end_sessions()
+    supersede_pending(user.id)  # a recovery link mailed before is no key any more
     db.session.commit()
 
 

@@ -80,6 +80,9 @@ def start(user: User, remember: bool = False) -> UserSession:
     db.session.add(row)
     db.session.commit()
     user._session_cookie = PREFIX + secret
+    # Nothing of the session before sign-in carries over (its CSRF token above all): whoever
+    # planted or read that cookie learns nothing of the signed-in one.
+    session.clear()
     login_user(user, remember=remember)
     session["_cbl_session"] = row.id
     return row

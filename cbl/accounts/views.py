@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
@@ -18,8 +18,8 @@ from cbl.extensions import db
 from cbl.formtools import EmptyForm, choices
 from cbl.paging import paginate
 from cbl.permissions import (ADMINS, administered_people, administered_school_ids, get_visible,
-                             manageable_classrooms, manageable_people, role_required)
-from cbl.ratelimit import email_change_limits, link_request_limits, sign_in_limits
+                             manageable_classrooms, manageable_people, role_required, taken_over_people)
+from cbl.ratelimit import email_change_limits, link_request_limits, password_check_limits, sign_in_limits
 from cbl.schools import services as schools_services
 from cbl.sso import providers as sso_providers, services as sso_services
 from cbl.teams import roster
@@ -30,8 +30,12 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after sign-in."""
+    """Only same-site paths are followed after sign-in. Browsers read a backslash as a slash
+    and drop tabs and line breaks, so "/\\evil.example" would lead to another site: a path
+    with a backslash, a control character or a space is refused too."""
     if not target:
+        return None
+    if "\\" in target or any(ord(char) < 33 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
     # Browsers read "/\\host" as "//host": a backslash or a control character is never followed.
@@ -116,6 +120,7 @@ def logout():
     A same-site ``next`` returns there: the sign-in card a teacher's tablet was still
     signed in for."""
     sessions.end_this(current_user._get_current_object())
+    session.clear()  # nothing of the signed-in session stays in this browser (its CSRF token included)
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(_safe_next(request.form.get("next")) or url_for("accounts.login"))
@@ -161,6 +166,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
+@password_check_limits
 def change_password():
     password = PasswordChangeForm(prefix="password")
     if password.validate_on_submit():
@@ -348,6 +354,22 @@ def _person_page(person: User, form: EditPersonForm, status: int = 200, place_fo
                            place=place_form or default_place, empty=EmptyForm()), status
 
 
+def _may_change_sign_in(person: User, form: EditPersonForm) -> bool:
+    """A school admin changes the role or the username (what someone signs in with and may do)
+    only of people wholly of their schools (:func:`cbl.permissions.taken_over_people`): not of
+    a teacher who also teaches at another school, nor of another administrator."""
+    role_changes = form.role.data != person.role.value
+    username = (form.username.data or "").strip().lower() or None
+    if not role_changes and username == person.username:
+        return True
+    if db.session.scalar(taken_over_people(current_user).where(User.id == person.id)) is not None:
+        return True
+    field = form.role if role_changes else form.username
+    field.errors = [_("Only a district administrator changes this for an administrator or someone who also "
+                      "belongs to another school.")]
+    return False
+
+
 @admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def edit_person(user_id: int):
@@ -359,7 +381,7 @@ def edit_person(user_id: int):
     if current_user.role is not Role.ADMIN:
         form.role.choices = [c for c in form.role.choices if c.value not in ("admin", "school_admin")] \
             if person.role not in (Role.ADMIN, Role.SCHOOL_ADMIN) else form.role.choices
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _may_change_sign_in(person, form):
         try:
             changes = services.edit_person(person, current_user, form.display_name.data, Role(form.role.data),
                                            form.username.data, form.school_id.data)
@@ -415,6 +437,9 @@ def set_active(user_id: int):
         abort(400)
     if db.session.scalar(administered_people(current_user).where(User.id == user_id)) is None:
         abort(404)  # unknown, or a person of another school
+    if db.session.scalar(taken_over_people(current_user).where(User.id == user_id)) is None:
+        abort(403, _("Only a district administrator deactivates an administrator or someone who also "
+                     "belongs to another school."))
     try:
         user = services.set_active(user_id, bool(form.active.data), current_user)
     except NotFound:

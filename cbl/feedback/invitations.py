@@ -18,6 +18,7 @@ from cbl.dbtypes import utcnow
 from cbl.errors import Forbidden, NotFound, ValidationFailed
 from cbl.extensions import db
 from cbl.feedback.models import Invitation, InvitationKind, InvitationStatus
+from cbl.jobs import external_url
 from cbl.mail import in_language, send_mail
 from cbl.notifications.models import NotificationKind
 from cbl.notifications.services import notify
@@ -117,7 +118,7 @@ def inviter_name(invitation: Invitation) -> str:
 def _mail_invitation(invitation: Invitation, token: str, acting: User) -> None:
     """The invitation mail names the school, the class and its teacher, so that a cautious
     parent can tell it from phishing; it comes from the school's sender (cbl/school.py)."""
-    link = url_for("feedback.accept", token=token, _external=True)
+    link = external_url("feedback.accept", token=token)
     titles = "\n".join(f"- {p.challenge.title} ({p.team.name})" for p in invitation.projects)
     name = inviter_name(invitation)
     school = school_name(invitation.classroom)

@@ -31,13 +31,14 @@ an address has an account queues one job that decides, so it does the same work 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request, url_for
 from flask_babel import force_locale
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -87,6 +88,13 @@ def init_app(app: Flask) -> None:
     else:
         path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs.sqlite")
         huey.configure(name, SqliteStorage, immediate, filename=path)
+        # Queued mail holds sign-in and recovery links until the worker sends it: only the
+        # site's own user reads the queue.
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(path + suffix, 0o600)
+            except OSError:
+                pass
 
 
 def load_task_modules() -> None:
@@ -151,11 +159,31 @@ def daily_at(setting: str):
 
 
 def site_address() -> str:
-    """The site's address as the visitor used it (in a request), for a job to build links with
-    :func:`as_site`; outside a request ``BASE_URL`` (or http://localhost:5000/)."""
+    """The site's address for a job to build links with :func:`as_site`: ``BASE_URL`` when
+    it is set, else the address the visitor used (in a request), else http://localhost:5000/.
+
+    ``BASE_URL`` comes first because the request's address is the ``Host`` header its sender
+    chose: asking for a recovery link for someone else's address with ``Host: evil.example``
+    would otherwise mail them a genuine message whose link hands the token to that host."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + "/"
     if has_request_context():
         return request.url_root
-    return (current_app.config.get("BASE_URL") or "http://localhost:5000").rstrip("/") + "/"
+    return "http://localhost:5000/"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built in a request or a job: on ``BASE_URL`` when it is
+    set (never on the request's ``Host`` header then, see :func:`site_address`)."""
+    base = current_app.config.get("BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    path = url_for(endpoint, **values)
+    root = request.script_root if has_request_context() else ""
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return base.rstrip("/") + path
 
 
 @contextmanager

@@ -65,11 +65,12 @@ def callback(key: str):
         db.session.rollback()
         return render_template("sso/problem.html", provider=provider, message=_(
             "You are signed in with another account. Sign out, then sign in with your school account.")), 403
+    after = session.pop(_NEXT, "")  # read before signing in starts a fresh session
     sessions.start(user)
     sessions.mark_passwordless_sign_in(user)
     services.record_sign_in(provider, user)
     flash(_("You are signed in with your school account."), "success")
-    return redirect(session.pop(_NEXT, "") or url_for("main.home"))
+    return redirect(_safe_next(after) or url_for("main.home"))
 
 
 # --- the admin's page ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from cbl.accounts.models import USERNAME_PATTERN, Role, User, normalise_email, n
 from cbl.errors import ValidationFailed
 from cbl.extensions import db
 from cbl.notifications import NotificationKind, notify
+from cbl.permissions import enrollable_student_ids
 from cbl.schools.models import SchoolMember
 from cbl.teams.models import JOIN_CODE_ALPHABET, Classroom, Enrolment, Team, TeamMember
 
@@ -158,8 +159,10 @@ def lines_from_rows(rows) -> Preview:
 
 # --- checking a list against the accounts ----------------------------------------------------
 
-def preview(classroom: Classroom, parsed: Preview) -> Preview:
-    """Check each line and match it with the accounts that exist (no change is made)."""
+def preview(classroom: Classroom, parsed: Preview, acting: User) -> Preview:
+    """Check each line and match it with the accounts that exist (no change is made). An
+    account ``acting`` may not add (:func:`cbl.permissions.enrollable_student_ids`) is an
+    error that tells nothing of it."""
     if parsed.problems:
         return parsed
     lines = parsed.lines
@@ -176,16 +179,19 @@ def preview(classroom: Classroom, parsed: Preview) -> Preview:
                 by_email[user.email] = user
             if user.username:
                 by_username[user.username] = user
+    found = {user.id for index in (by_school_id, by_email, by_username) for user in index.values()}
+    reachable = set(db.session.scalars(enrollable_student_ids(acting, classroom).where(User.id.in_(found)))) \
+        if found else set()
     enrolled = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.classroom_id == classroom.id)))
     seen: dict[tuple[str, str], int] = {}
     for line in lines:
-        _check_line(line, seen, by_school_id, by_email, by_username, enrolled)
+        _check_line(line, seen, by_school_id, by_email, by_username, enrolled, reachable)
         line.status = ERROR if line.errors else line.status
     _choose_usernames(lines)
     return parsed
 
 
-def _check_line(line: Line, seen, by_school_id, by_email, by_username, enrolled) -> None:
+def _check_line(line: Line, seen, by_school_id, by_email, by_username, enrolled, reachable) -> None:
     errors = line.errors
     if not line.name:
         errors.append(_("The name is missing."))
@@ -234,6 +240,9 @@ def _check_line(line: Line, seen, by_school_id, by_email, by_username, enrolled)
         errors.append(_("This account exists already, with another username."))
     elif match.role is not Role.STUDENT:
         errors.append(_("This account is not a student's."))
+    elif match.id not in reachable and match.id not in enrolled:
+        errors.append(_("An account of another school has this email, school id or username: ask an "
+                        "administrator to place the student in the class."))
     elif not match.active:
         errors.append(_("This account is deactivated: an administrator can reactivate it."))
     else:
@@ -294,7 +303,7 @@ class Saved:
 def save(classroom: Classroom, rows, acting: User) -> Saved:
     """Check the list again and save it: every line or none. Raises ValidationFailed when a
     line fails now (an account was made or changed since the preview)."""
-    checked = preview(classroom, lines_from_rows(rows))
+    checked = preview(classroom, lines_from_rows(rows), acting)
     if not checked.ok:
         raise ValidationFailed(_("The list changed since the preview or has errors: check it again."))
     created, enrolled = [], []

@@ -81,7 +81,7 @@ def roster_preview(classroom_id: int):
             return _add_page(classroom, one=one, status=400)
         line = roster.Line(1, one.name.data.strip(), (one.email.data or "").strip(), (one.school_id.data or "").strip(),
                            (one.username.data or "").strip())
-        checked = roster.preview(classroom, roster.Preview(lines=[line]))
+        checked = roster.preview(classroom, roster.Preview(lines=[line]), current_user)
         text = _one_line_text(line)
         return _preview_page(classroom, checked, text)
     many = RosterListForm()
@@ -102,7 +102,7 @@ def roster_preview(classroom_id: int):
     if not text.strip():
         many.students.errors = [_("Paste a list or choose a file.")]
         return _add_page(classroom, many=many, status=400)
-    checked = roster.preview(classroom, roster.parse(text))
+    checked = roster.preview(classroom, roster.parse(text), current_user)
     return _preview_page(classroom, checked, text, many)
 
 
@@ -132,7 +132,7 @@ def roster_confirm(classroom_id: int):
     try:
         saved = roster.save(classroom, rows, current_user)
     except ValidationFailed as err:
-        checked = roster.preview(classroom, roster.lines_from_rows(rows))
+        checked = roster.preview(classroom, roster.lines_from_rows(rows), current_user)
         text = "\n".join(_one_line_text(line) for line in checked.lines)
         return _preview_page(classroom, checked, text, notice=str(err))
     response = make_response(render_template("teams/roster_passwords.html", classroom=classroom, saved=saved))

@@ -4,11 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash
 
 from cbl.accounts import signup as signups
 from cbl.accounts import sessions
-from cbl.accounts.forms import SignupForm
-from cbl.accounts.models import Role
+from cbl.accounts.forms import SignupConfirmForm, SignupForm
+from cbl.accounts.models import Role, User
 from cbl.accounts.services import record_sign_in
 from cbl.competencies.queries import class_framework_ids, default_framework_id, framework_choices
 from cbl.errors import EditConflict, NotFound, ValidationFailed
@@ -16,8 +17,8 @@ from cbl.extensions import db
 from cbl.formtools import choices
 from cbl.i18n import select_locale
 from cbl.permissions import (ADMINS, administered_school_ids, can_change_classroom, can_form_team,
-                             can_manage_classroom, get_visible, role_required, school_people_ids, team_of_student,
-                             visible_classrooms, visible_teams)
+                             can_manage_classroom, get_visible, password_resettable_people, role_required,
+                             school_people_ids, team_of_student, visible_classrooms, visible_teams)
 from cbl.schools import services as schools_services
 from cbl.ratelimit import signup_limits
 from cbl.teams import names, services
@@ -159,10 +160,15 @@ def classroom(classroom_id: int):
         selectinload(Classroom.teams).selectinload(Team.projects)), Classroom, classroom_id)
     manage = can_change_classroom(current_user, classroom)  # False in an archived class: read-only
     own_team = team_of_student(current_user, classroom.id) if current_user.role is Role.STUDENT else None
+    oversee = can_manage_classroom(current_user, classroom)
+    roster = services.list_roster(classroom) if oversee else None
+    # "Reset password" only for those the visitor may reset (a school admin: not a student who
+    # is also in another school's class), in one query.
+    resettable = set(db.session.scalars(password_resettable_people(current_user).with_only_columns(User.id).where(
+        User.id.in_([student.id for student, _team in roster])))) if roster else set()
     return render_template(
         "teams/classroom.html", classroom=classroom, manage=manage, own_team=own_team,
-        oversee=can_manage_classroom(current_user, classroom),
-        roster=services.list_roster(classroom) if can_manage_classroom(current_user, classroom) else None,
+        oversee=oversee, roster=roster, resettable=resettable,
         name_requests=names.name_requests_in(classroom) if manage else [],
         may_form_team=can_form_team(current_user, classroom), empty=EmptyForm(),
         student_team_form=StudentTeamForm())
@@ -373,8 +379,12 @@ def signup_confirm(token: str):
     if current_user.is_authenticated:
         return render_template("accounts/signup_problem.html", message=_(
             "You are signed in with another account. Sign out, then open the link again.")), 403
-    form = EmptyForm()
+    form = SignupConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        if not check_password_hash(pending.password_hash, form.password.data):
+            form.password.errors = [_("This is not the password typed on the sign-up form. If you did not sign up "
+                                      "yourself, ignore the mail: no account is made.")]
+            return render_template("accounts/signup_confirm.html", form=form, pending=pending), 400
         try:
             user = signups.confirm(token)
         except (NotFound, ValidationFailed) as err:

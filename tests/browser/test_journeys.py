@@ -78,11 +78,13 @@ def join_code(browser, live_server) -> str:
 
 # -- student --------------------------------------------------------------------------------
 
-def confirm_signup(page: Page, live_server, address: str) -> None:
-    """After the sign-up form: open the link mailed to ``address`` (the account is made there)."""
+def confirm_signup(page: Page, live_server, address: str, password: str) -> None:
+    """After the sign-up form: open the link mailed to ``address`` and type the password chosen
+    (the account is made there, once the button is pressed)."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your mail")
     link = re.search(r"https?://\S+/signup/confirm/\S+", newest_mail_to(live_server, address).get_content()).group(0)
     page.goto(link)
+    page.get_by_label("The password you chose when you signed up").fill(password)
 
 
 def test_student_journey(page: Page, journey, join_code, live_server):
@@ -98,7 +100,7 @@ def test_student_journey(page: Page, journey, join_code, live_server):
     page.get_by_label("Password", exact=True).fill("rain-barrel-2026")
     page.get_by_label("Repeat the password").fill("rain-barrel-2026")
     page.get_by_role("button", name="Create my account").click()
-    confirm_signup(page, live_server, "zoe.park@riverside.example")
+    confirm_signup(page, live_server, "zoe.park@riverside.example", "rain-barrel-2026")
     journey.check(page, "confirm the sign-up")
     page.get_by_role("button", name="Create my account").click()
     expect(flash(page)).to_contain_text("Welcome, Zoe")
@@ -217,7 +219,7 @@ def test_student_journey_with_the_keyboard_alone(page: Page, journey, join_code,
     type_into(page, page.get_by_label("Password", exact=True), "puddle-patrol-26")
     type_into(page, page.get_by_label("Repeat the password"), "puddle-patrol-26")
     activate(page, page.get_by_role("button", name="Create my account"))
-    confirm_signup(page, live_server, "kai.moreno@riverside.example")
+    confirm_signup(page, live_server, "kai.moreno@riverside.example", "puddle-patrol-26")
     activate(page, page.get_by_role("button", name="Create my account"))
     expect(flash(page)).to_contain_text("Welcome, Kai")
 
