@@ -145,9 +145,10 @@ EXPECTED: dict[str, dict] = {
     "admin.place_person": OWN_SCHOOL,  # empty form: 400 re-render
     "admin.unplace_person": OWN_SCHOOL,
     # roster imports (OneRoster): the district admin
-    "rosters.index": DISTRICT_ONLY,  # GET: the upload form and earlier imports
-    "rosters.preview": DISTRICT_ONLY,  # no upload named: back to the import page
-    "rosters.confirm": DISTRICT_ONLY,  # empty form: 400
+    # Both kinds of admin import rosters: a school admin's import stays within their schools.
+    "rosters.index": ADMIN_ONLY,  # GET: the upload form and earlier imports
+    "rosters.preview": ADMIN_ONLY,  # no upload named: back to the import page
+    "rosters.confirm": ADMIN_ONLY,  # empty form: 400
     # school sign-in: admins configure providers; the buttons are public (the world's key names
     # no provider, so 404; signed-in visitors are sent home)
     "admin.sso_providers": DISTRICT_ONLY,
