@@ -153,8 +153,8 @@ EXPECTED: dict[str, dict] = {
     # no provider, so 404; signed-in visitors are sent home)
     # School sign-in: a school admin manages their schools' buttons and settings.
     "admin.sso_providers": ADMIN_ONLY,
-    # Empty form: the district's setting (400 re-render); a school admin names a school of theirs.
-    "admin.sso_settings": {**ADMIN_ONLY, "school_admin": 403, "school_admin_other": 403},
+    # Empty form: 400 (a district admin's re-render; a school admin's form must name their school).
+    "admin.sso_settings": ADMIN_ONLY,
     "admin.sso_new": ADMIN_ONLY,
     "admin.sso_edit": OWN_SCHOOL,  # the world school's button
     "sso.start": _everyone(OK, anonymous=404),

@@ -79,7 +79,7 @@ def test_requiring_school_sign_in_at_school_a_leaves_school_b_alone(app, client)
     _provider("Alpha Google", school_a)
     Auth(client).as_user(head_a)
     # The district's own setting is not a school admin's to change.
-    assert client.post("/admin/sign-in/settings", data={"require_for_students": "y"}).status_code == 403
+    assert client.post("/admin/sign-in/settings", data={"require_for_students": "y"}).status_code == 400
     assert client.post("/admin/sign-in/settings", data={"require_for_students": "y",
                                                         "school": str(school_b.id)}).status_code == 404
     response = client.post("/admin/sign-in/settings", data={"require_for_students": "y", "school": str(school_a.id)})

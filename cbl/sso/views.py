@@ -138,7 +138,8 @@ def sso_settings():
         abort(404)
     school_id = int(raw) if raw else None
     if school_id is None and current_user.role is not Role.ADMIN:
-        abort(403, _("Only a district admin requires school sign-in for the whole district."))
+        # The form names the school; without one it is incomplete (the district's setting is not theirs).
+        abort(400, _("Only a district admin requires school sign-in for the whole district."))
     if school_id is not None and not administers_school(current_user, school_id):
         abort(404)
     if not form.validate_on_submit():
