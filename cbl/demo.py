@@ -31,7 +31,7 @@ from cbl.projects.defaults import REFLECTION_PROMPTS
 from cbl.projects.models import CandidateQuestion, ElementKey, Phase, Project, ProjectPartner
 from cbl.school import save_settings
 from cbl.schools import services as schools
-from cbl.schools.models import Term, TermKind
+from cbl.schools.models import School, Term, TermKind
 from cbl.teams import services as teams
 
 DEMO_PASSWORD = "cbl-demo-2026"
@@ -86,6 +86,7 @@ def seed_demo() -> bool:
     _demo_sign_in()
     with _one_transaction():
         _seed()
+    _demo_sign_in(seeded=True)  # Riverside exists now: the demo button becomes Riverside's, its principal manages it
     return True
 
 
@@ -95,14 +96,20 @@ DEMO_SIGN_IN_LABEL = "Riverside Google (demo)"
 DEMO_SIGN_IN_ISSUER = "http://127.0.0.1:5001"
 
 
-def _demo_sign_in() -> None:
+def _demo_sign_in(seeded: bool = False) -> None:
     from cbl.sso.devprovider import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
     from cbl.sso.models import ProviderKind, SsoProvider
 
-    if db.session.scalar(select(SsoProvider.id).where(SsoProvider.label == DEMO_SIGN_IN_LABEL)) is None:
+    riverside = db.session.scalar(select(School.id).where(School.identifier == "RMS"))
+    row = db.session.scalar(select(SsoProvider).where(SsoProvider.label == DEMO_SIGN_IN_LABEL))
+    if row is None:
         db.session.add(SsoProvider(kind=ProviderKind.GOOGLE, label=DEMO_SIGN_IN_LABEL, discovery_url=DEMO_SIGN_IN_ISSUER,
                                    client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
-                                   allowed="riverside.example", create_role=Role.STUDENT, enabled=True))
+                                   allowed="riverside.example", create_role=Role.STUDENT, enabled=True,
+                                   school_id=riverside))
+        db.session.commit()
+    elif seeded and row.school_id is None and riverside is not None:
+        row.school_id = riverside
         db.session.commit()
 
 

@@ -145,15 +145,18 @@ EXPECTED: dict[str, dict] = {
     "admin.place_person": OWN_SCHOOL,  # empty form: 400 re-render
     "admin.unplace_person": OWN_SCHOOL,
     # roster imports (OneRoster): the district admin
-    "rosters.index": DISTRICT_ONLY,  # GET: the upload form and earlier imports
-    "rosters.preview": DISTRICT_ONLY,  # no upload named: back to the import page
-    "rosters.confirm": DISTRICT_ONLY,  # empty form: 400
+    # Both kinds of admin import rosters: a school admin's import stays within their schools.
+    "rosters.index": ADMIN_ONLY,  # GET: the upload form and earlier imports
+    "rosters.preview": ADMIN_ONLY,  # no upload named: back to the import page
+    "rosters.confirm": ADMIN_ONLY,  # empty form: 400
     # school sign-in: admins configure providers; the buttons are public (the world's key names
     # no provider, so 404; signed-in visitors are sent home)
-    "admin.sso_providers": DISTRICT_ONLY,
-    "admin.sso_settings": DISTRICT_ONLY,  # empty form: 400 re-render
-    "admin.sso_new": DISTRICT_ONLY,
-    "admin.sso_edit": DISTRICT_ONLY,
+    # School sign-in: a school admin manages their schools' buttons and settings.
+    "admin.sso_providers": ADMIN_ONLY,
+    # Empty form: 400 (a district admin's re-render; a school admin's form must name their school).
+    "admin.sso_settings": ADMIN_ONLY,
+    "admin.sso_new": ADMIN_ONLY,
+    "admin.sso_edit": OWN_SCHOOL,  # the world school's button
     "sso.start": _everyone(OK, anonymous=404),
     "sso.callback": _everyone(404),
     # competencies: teachers and admins read and download frameworks; only admins import them
@@ -436,15 +439,17 @@ def _build_world() -> dict:
     params["rubric_id"] = factories.make_rubric(teacher_a, [framework.competencies[0].id]).id
     params["goal_id"] = factories.make_goal(student_own, class_a, note="I asked two questions today.",
                                             evidence=[entry]).id
-    params["provider_id"] = _sign_in_provider()
+    params["provider_id"] = _sign_in_provider(school.id)
     ids.update(_removed_things(p1, student_own))
     return {"visitors": visitors, "params": params, "ids": ids}
 
 
-def _sign_in_provider() -> int:
-    """A school sign-in button that is switched off (its routes answer 404 to everyone)."""
+def _sign_in_provider(school_id: int) -> int:
+    """The world school's sign-in button, switched off (its sign-in routes answer 404 to everyone;
+    its admin page is the district admin's and the world school's admin's)."""
     row = SsoProvider(kind=ProviderKind.GOOGLE, label="Riverside Google", discovery_url="http://127.0.0.1:9",
-                      client_id="cbl", client_secret="secret", allowed="riverside.example", enabled=False)
+                      client_id="cbl", client_secret="secret", allowed="riverside.example", enabled=False,
+                      school_id=school_id)
     db.session.add(row)
     db.session.commit()
     return row.id

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from cbl.accounts.models import Role, User, normalise_email, normalise_username
 from cbl.extensions import db
+from cbl.permissions import administered_school_ids, school_people_ids
 from cbl.rosters import spec
 from cbl.rosters.parse import Problem, Roster, Row, split_ids
 from cbl.schools.models import School, SchoolMember, Term, TermKind
@@ -62,6 +63,32 @@ class Change:
 ROLE_MAP = {"student": Role.STUDENT, "teacher": Role.TEACHER, "administrator": Role.SCHOOL_ADMIN,
             "principal": Role.SCHOOL_ADMIN, "siteAdministrator": Role.SCHOOL_ADMIN}
 ROSTER_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a school admin's import may touch: the schools they run, the classes of those
+    schools and the people of those schools only (not people of another school too, not
+    district admins or partners). A district admin's import (and the command) has no scope."""
+
+    school_ids: frozenset[int]
+    class_ids: frozenset[int]
+    people: frozenset[int]
+
+
+def scope_for(user: User | None) -> Scope | None:
+    """The scope of an import run by ``user``: None (everything) for a district admin or the
+    command, the school admin's own schools for a school admin."""
+    if user is None or user.role is not Role.SCHOOL_ADMIN:
+        return None
+    mine = set(db.session.scalars(administered_school_ids(user)))
+    others = select(School.id).where(School.id.not_in(mine))
+    outside = set(db.session.scalars(school_people_ids(others)))
+    people = {uid for uid, role in db.session.execute(
+        select(User.id, User.role).where(User.id.in_(school_people_ids(select(School.id).where(School.id.in_(mine))))))
+        if role in ROSTER_ROLES and uid not in outside}
+    classes = set(db.session.scalars(select(Classroom.id).where(Classroom.school_id.in_(mine))))
+    return Scope(frozenset(mine), frozenset(classes), frozenset(people))
 
 
 @dataclass
@@ -106,7 +133,8 @@ class _State:
             School.id, School.sourced_id, School.name, School.identifier, School.retired_at)
             .where(School.sourced_id.is_(None)).order_by(School.id)).all()
         self.terms = {r.sourced_id: r for r in rows(select(
-            Term.id, Term.sourced_id, Term.title, Term.kind, Term.starts_on, Term.ends_on, Term.parent_id)
+            Term.id, Term.sourced_id, Term.title, Term.kind, Term.starts_on, Term.ends_on, Term.parent_id,
+            Term.school_id)
             .where(Term.sourced_id.is_not(None)))}
         self.term_sid = {r.id: sid for sid, r in self.terms.items()}
         self.classes = {r.sourced_id: r for r in rows(select(
@@ -132,11 +160,12 @@ class _State:
             ClassroomTeacher.user_id))}
 
 
-def make_plan(roster: Roster) -> Plan:
-    """The changes ``roster`` makes here, and every problem of its references."""
+def make_plan(roster: Roster, scope: Scope | None = None) -> Plan:
+    """The changes ``roster`` makes here, and every problem of its references. With a
+    ``scope`` (a school admin's import) whatever lies outside it is a problem, not a change."""
     plan = Plan(roster, notes=list(roster.notes))
     state = _State()
-    planner = _Planner(plan, state)
+    planner = _Planner(plan, state, scope)
     planner.orgs()
     planner.sessions()
     planner.classes()
@@ -146,8 +175,9 @@ def make_plan(roster: Roster) -> Plan:
 
 
 class _Planner:
-    def __init__(self, plan: Plan, state: _State):
-        self.plan, self.state, self.roster = plan, state, plan.roster
+    def __init__(self, plan: Plan, state: _State, scope: Scope | None = None):
+        self.plan, self.state, self.roster, self.scope = plan, state, plan.roster, scope
+        self.refused_orgs: set[str] = set()   # school orgs outside a school admin's scope
         self.org_types: dict[str, str] = {}
         self._matched_schools: set[int] = set()
         self.person_role: dict[str, Role | None] = {}   # sourcedId -> role here (None: not brought in)
@@ -156,10 +186,36 @@ class _Planner:
     def add(self, kind: Kind, act: Act, sourced_id: str, label: str, **kw) -> None:
         self.plan.changes.append(Change(kind, act, sourced_id, label, **kw))
 
-    def bulk_absent(self, name: str, existing: dict, listed: dict[str, Row]):
+    def bulk_absent(self, name: str, existing: dict, listed: dict[str, Row], within=None):
+        """What an earlier import brought that a bulk file no longer lists (for a school
+        admin, only what ``within`` says is theirs)."""
         if self.roster.mode(name) != "bulk":
             return []
-        return [row for sid, row in existing.items() if sid not in listed]
+        return [row for sid, row in existing.items() if sid not in listed and (within is None or within(row))]
+
+    # --- a school admin's scope ------------------------------------------------------------------
+    def org_outside(self, sid: str) -> bool:
+        """Whether a school org is outside the school admin's schools (never, for a district admin)."""
+        if self.scope is None or not sid:
+            return False
+        if sid in self.refused_orgs:
+            return True
+        school = self.state.schools.get(sid)
+        return school is not None and school.id not in self.scope.school_ids
+
+    def refuse_org(self, file: str, row: Row, column: str, sid: str) -> bool:
+        """A problem when ``sid`` names a school the school admin does not run; True if so."""
+        if self.org_outside(sid):
+            self.roster.problem(file, row.line, _("%(column)s “%(id)s” is not one of your schools.",
+                                                  column=column, id=sid))
+            return True
+        return False
+
+    def person_outside(self, old) -> bool:
+        return self.scope is not None and old is not None and old.id not in self.scope.people
+
+    def class_outside(self, old) -> bool:
+        return self.scope is not None and old is not None and old.id not in self.scope.class_ids
 
     # --- orgs → schools --------------------------------------------------------------------
     def orgs(self) -> None:
@@ -170,22 +226,38 @@ class _Planner:
             if row["type"] != "school" and not (row.deleted and sid in known):
                 skipped += 1
                 continue
-            values = {"name": row["name"].strip()[:160], "identifier": row["identifier"].strip()[:64]}
-            old = known.get(sid)
+            values = {"name": row["name"].strip()[:160], "identifier": row["identifier"].strip()[:64],
+                      "sourced_id": sid}
+            old, matched = known.get(sid), None
+            if old is None and not row.deleted and (matched := self._match_school(values)) is not None:
+                # A school made here (added by hand, or an upgrade's first school): found by its
+                # identifier, else its name, it takes the file's sourcedId.
+                old = known[sid] = matched
+            if self.scope is not None and (old is None or old.id not in self.scope.school_ids):
+                self.refused_orgs.add(sid)
+                if old is None and not row.deleted:
+                    self.roster.problem(spec.ORGS, row.line, _(
+                        "The school “%(id)s” is not here: a district admin adds a school (with this "
+                        "identifier or sourcedId) first.", id=sid))
+                elif old is not None:
+                    self.roster.problem(spec.ORGS, row.line, _("The school “%(id)s” is not one of your schools.",
+                                                               id=sid))
+                continue
             if row.deleted:
                 if old is not None and old.retired_at is None:
                     self.add(Kind.SCHOOL, Act.RETIRED, sid, old.name, row_id=old.id)
-            elif old is None and (match := self._match_school(values)) is not None:
-                known[sid] = match
+            elif matched is not None:
                 self.add(Kind.SCHOOL, Act.UPDATED, sid, values["name"], values={**values, "sourced_id": sid},
-                         row_id=match.id, detail=_("the school “%(name)s” here, linked to the roster from now on",
-                                                   name=match.name))
+                         row_id=matched.id, detail=_("the school “%(name)s” here, linked to the roster from now on",
+                                                     name=matched.name))
             elif old is None:
                 self.add(Kind.SCHOOL, Act.CREATED, sid, values["name"], values=values)
-            elif (old.name, old.identifier) != (values["name"], values["identifier"]) or old.retired_at:
+            elif (old.name, old.identifier) != (values["name"], values["identifier"]) or old.retired_at \
+                    or old.sourced_id != sid:
                 self.add(Kind.SCHOOL, Act.UPDATED, sid, values["name"], values=values, row_id=old.id,
                          detail=old.name)
-        for old in self.bulk_absent(spec.ORGS, known, rows):
+        for old in self.bulk_absent(spec.ORGS, known, rows,
+                                    lambda r: self.scope is None or r.id in self.scope.school_ids):
             if old.retired_at is None:
                 self.add(Kind.SCHOOL, Act.RETIRED, old.sourced_id, old.name, row_id=old.id)
         for sid in known:
@@ -209,6 +281,8 @@ class _Planner:
 
     def _school(self, file: str, row: Row, column: str, sid: str) -> bool:
         kind = self.org_types.get(sid)
+        if self.refuse_org(file, row, column, sid):
+            return False
         if kind is None:
             self.roster.problem(file, row.line, _("%(column)s “%(id)s” is not in orgs.csv (nor imported before).",
                                                   column=column, id=sid))
@@ -240,19 +314,38 @@ class _Planner:
                 self.add(Kind.TERM, Act.CREATED, sid, values["title"], values=values)
             elif (old.title, old.kind, old.starts_on, old.ends_on, self.state.term_sid.get(old.parent_id)) != (
                     values["title"], values["kind"], starts, ends, values["parent"]):
+                if self.scope is not None and old.id in self._shared_terms():
+                    self.roster.problem(spec.SESSIONS, row.line, _(
+                        "The term “%(title)s” is used by classes of other schools too: only a district admin "
+                        "can change it.", title=old.title))
+                    continue
                 self.add(Kind.TERM, Act.UPDATED, sid, values["title"], values=values, row_id=old.id)
+
+    def _shared_terms(self) -> set[int]:
+        """Terms a class outside the school admin's schools (or of no school) belongs to."""
+        if not hasattr(self, "_shared"):
+            self._shared = set(db.session.scalars(select(Classroom.term_id).where(
+                Classroom.term_id.is_not(None),
+                Classroom.school_id.is_(None) | Classroom.school_id.not_in(self.scope.school_ids))))
+        return self._shared
 
     # --- courses and classes → classrooms ----------------------------------------------------
     def classes(self) -> None:
         courses = self.roster.of(spec.COURSES)
         for row in courses.values():
             org = row["orgSourcedId"]
+            if self.refuse_org(spec.COURSES, row, "orgSourcedId", org):
+                continue
             if not row.deleted and org not in self.org_types:
                 self.roster.problem(spec.COURSES, row.line, _("orgSourcedId “%(id)s” is not in orgs.csv.", id=org))
         rows, known = self.roster.of(spec.CLASSES), self.state.classes
         sessions = self.roster.of(spec.SESSIONS)
         for sid, row in rows.items():
             old = known.get(sid)
+            if self.class_outside(old):
+                self.roster.problem(spec.CLASSES, row.line, _("The class “%(id)s” belongs to a school that is not "
+                                                              "one of yours.", id=sid))
+                continue
             if row.deleted:
                 if old is not None and not old.archived:
                     self.add(Kind.CLASS, Act.RETIRED, sid, old.name, row_id=old.id)
@@ -277,7 +370,7 @@ class _Planner:
             elif (old.name, self._school_sid(old.school_id), self.state.term_sid.get(old.term_id)) != (
                     values["name"], values["school"], term):
                 self.add(Kind.CLASS, Act.UPDATED, sid, values["name"], values=values, row_id=old.id, detail=old.name)
-        for old in self.bulk_absent(spec.CLASSES, known, rows):
+        for old in self.bulk_absent(spec.CLASSES, known, rows, lambda r: not self.class_outside(r)):
             if not old.archived:
                 self.add(Kind.CLASS, Act.RETIRED, old.sourced_id, old.name, row_id=old.id)
 
@@ -306,7 +399,8 @@ class _Planner:
         if self.roster.version == "1.1":
             for sid, row in users.items():
                 role_of[sid] = row["role"]
-                orgs_of[sid] = split_ids(row["orgSourcedIds"])
+                orgs_of[sid] = [org for org in split_ids(row["orgSourcedIds"])
+                                if not self.refuse_org(spec.USERS, row, "orgSourcedIds", org)]
             return role_of, orgs_of
         for row in self.roster.of(spec.ROLES).values():
             if row.deleted:
@@ -314,11 +408,14 @@ class _Planner:
             user = row["userSourcedId"]
             if user not in users and user not in self.state.users:
                 self.roster.problem(spec.ROLES, row.line, _("userSourcedId “%(id)s” is not in users.csv.", id=user))
+            if self.refuse_org(spec.ROLES, row, "orgSourcedId", row["orgSourcedId"]):
+                continue
             if row["roleType"] == "primary" or user not in role_of:
                 role_of[user] = row["role"]
             orgs_of.setdefault(user, []).append(row["orgSourcedId"])
         for sid, row in users.items():
-            if row["primaryOrgSourcedId"]:
+            if row["primaryOrgSourcedId"] and not self.refuse_org(spec.USERS, row, "primaryOrgSourcedId",
+                                                                  row["primaryOrgSourcedId"]):
                 orgs_of.setdefault(sid, []).append(row["primaryOrgSourcedId"])
         return role_of, orgs_of
 
@@ -330,6 +427,9 @@ class _Planner:
         skipped = 0
         for sid, row in rows.items():
             old = state.users.get(sid)
+            if self.person_outside(old):
+                self._refuse_person(row)
+                continue
             if row.deleted:
                 self.person_role[sid] = old.role if old else None
                 if old is not None and old.active:
@@ -347,6 +447,9 @@ class _Planner:
             values = self._person_values(row, role)
             if old is None:
                 old = self._match(values)
+                if self.person_outside(old):
+                    self._refuse_person(row)
+                    continue
             if old is not None and old.role not in ROSTER_ROLES:
                 values["role"] = old.role  # a district admin or partner keeps their role
             self.person_role[sid] = values["role"]
@@ -362,13 +465,19 @@ class _Planner:
                     if old is None or school is None or (school.id, old.id) not in state.members:
                         self.add(Kind.MEMBERSHIP, Act.CREATED, f"{sid}@{org}", values["display_name"],
                                  values={"user": sid, "school": org})
-        for old in self.bulk_absent(spec.USERS, state.users, rows):
+        for old in self.bulk_absent(spec.USERS, state.users, rows, lambda r: not self.person_outside(r)):
             if old.active:
                 self.add(Kind.PERSON, Act.RETIRED, old.sourced_id, old.display_name, row_id=old.id)
         if skipped:
             self.plan.notes.append(ngettext(
                 "%(num)d person with another role (a parent, guardian, aide…) is not brought in.",
                 "%(num)d people with other roles (parents, guardians, aides…) are not brought in.", skipped))
+
+    def _refuse_person(self, row: Row) -> None:
+        self.person_role[row.sourced_id] = None
+        self.roster.problem(spec.USERS, row.line, _(
+            "The user is an account of another school or of the district (matched by sourcedId, email or "
+            "school id): only a district admin can import them."))
 
     def _check_unique(self, row: Row, values: dict, old, seen: dict[tuple[str, str], int]) -> None:
         """Email, username and school id are each one person's: in the file and here."""
@@ -438,6 +547,10 @@ class _Planner:
         for sid, row in rows.items():
             old = state.enrolments.get(sid) or state.teachings.get(sid)
             kind = Kind.TEACHING if sid in state.teachings else Kind.ENROLMENT
+            if self.scope is not None and old is not None and old.classroom_id not in self.scope.class_ids:
+                self.roster.problem(spec.ENROLLMENTS, row.line, _("The enrollment “%(id)s” is in a class of a "
+                                                                  "school that is not one of yours.", id=sid))
+                continue
             if row.deleted:
                 if old is not None:
                     self.add(kind, Act.RETIRED, sid, self._pair_label(old), row_id=old.id)
@@ -453,6 +566,16 @@ class _Planner:
                                                                   id=user))
                 ok = False
             self._school(spec.ENROLLMENTS, row, "schoolSourcedId", row["schoolSourcedId"])
+            if ok and self.scope is not None and (
+                    self.class_outside(state.classes.get(klass)) if klass not in classes
+                    else self.org_outside(classes[klass]["schoolSourcedId"])):
+                self.roster.problem(spec.ENROLLMENTS, row.line, _("The class “%(id)s” belongs to a school that is "
+                                                                  "not one of yours.", id=klass))
+                ok = False
+            if ok and user not in users and self.person_outside(state.users.get(user)):
+                self.roster.problem(spec.ENROLLMENTS, row.line, _("The user “%(id)s” is an account of another "
+                                                                  "school or of the district.", id=user))
+                ok = False
             if not ok:
                 continue
             if (klass not in state.classes and classes[klass].deleted) or (
@@ -480,7 +603,8 @@ class _Planner:
                 old = None
             self._enrolment_change(kind, sid, klass, user, old)
         for table, kind in ((state.enrolments, Kind.ENROLMENT), (state.teachings, Kind.TEACHING)):
-            for old in self.bulk_absent(spec.ENROLLMENTS, table, rows):
+            for old in self.bulk_absent(spec.ENROLLMENTS, table, rows,
+                                        lambda r: self.scope is None or r.classroom_id in self.scope.class_ids):
                 self.add(kind, Act.RETIRED, old.sourced_id, self._pair_label(old), row_id=old.id)
         if skipped:
             self.plan.notes.append(ngettext(

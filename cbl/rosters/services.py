@@ -20,7 +20,7 @@ from cbl.extensions import db
 from cbl.rosters import spec
 from cbl.rosters.models import ImportOutcome, RosterImport, RunState
 from cbl.rosters.parse import RosterRejected, read_zip
-from cbl.rosters.plan import Act, Kind, Plan, make_plan
+from cbl.rosters.plan import Act, Kind, Plan, make_plan, scope_for
 from cbl.schools.models import School, SchoolMember, Term
 from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment, TeamMember, Team, new_join_code
 
@@ -35,9 +35,15 @@ def unusable_password() -> str:
     return "roster!" + secrets.token_hex(16)
 
 
-def preview(source) -> Plan:
+def _scope(actor_id: int | None):
+    """A school admin's import stays within their schools; the district admin's and the
+    command's do not."""
+    return scope_for(db.session.get(User, actor_id) if actor_id else None)
+
+
+def preview(source, actor_id: int | None = None) -> Plan:
     """What importing the ZIP at ``source`` would change, with every problem. Saves nothing."""
-    plan = make_plan(read_zip(source))
+    plan = make_plan(read_zip(source), _scope(actor_id))
     db.session.rollback()
     return plan
 
@@ -47,7 +53,7 @@ def run_import(source, actor_id: int | None, filename: str,
     """Plan and, if the plan has no problems, apply it. Returns the plan and the recorded
     run (None when problems stopped it: nothing was written). ``run``, a queued run being
     carried out, is completed in the same transaction; otherwise a new run is recorded."""
-    plan = make_plan(read_zip(source))
+    plan = make_plan(read_zip(source), _scope(actor_id))
     if not plan.ok:
         db.session.rollback()
         return plan, None

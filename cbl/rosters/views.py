@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from cbl.accounts.models import Role
 from cbl.extensions import db
 from cbl.paging import paginate
-from cbl.permissions import role_required
+from cbl.permissions import ADMINS, role_required
 from cbl.rosters import audit_names, services, uploads  # noqa: F401  (audit_names registers the log's words)
 from cbl.rosters.forms import ConfirmForm, UploadForm
 from cbl.rosters.jobs import import_roster
@@ -41,6 +41,14 @@ def act_labels() -> dict[Act, str]:
             Act.MOVED: pgettext("roster change", "moved"), Act.RETIRED: pgettext("roster change", "retired")}
 
 
+def visible_runs():
+    """The imports listed: all of them for the district admin, a school admin's own."""
+    stmt = select(RosterImport)
+    if current_user.role is not Role.ADMIN:
+        stmt = stmt.where(RosterImport.actor_id == current_user.id)
+    return stmt
+
+
 class ListPage:
     """A page of a list held in memory, shaped like the database pages the macro draws."""
 
@@ -54,7 +62,7 @@ class ListPage:
 
 
 @bp.route("", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def index():
     """The upload form and the imports run so far (``?run=`` shows one run's summary)."""
     form = UploadForm()
@@ -65,8 +73,8 @@ def index():
             form.file.errors = [_("The file is larger than %(mb)d MB.", mb=uploads.MAX_UPLOAD_BYTES // 2**20)]
         else:
             return redirect(url_for("rosters.preview", upload=token, name=(form.file.data.filename or "")[:120]))
-    runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc(), RosterImport.id.desc()))
-    shown = db.session.get(RosterImport, request.args.get("run", 0, type=int) or 0) if request.args.get(
+    runs = paginate(visible_runs().order_by(RosterImport.created_at.desc(), RosterImport.id.desc()))
+    shown = db.session.scalar(visible_runs().where(RosterImport.id == int(request.args["run"]))) if request.args.get(
         "run", "").isdigit() and len(request.args["run"]) < 10 else None
     status = 400 if request.method == "POST" else 200
     return render_template("rosters/index.html", form=form, runs=runs, shown=shown, kinds=KIND_LABELS,
@@ -93,7 +101,7 @@ def _shown_list(plan) -> tuple[str, list]:
 
 
 @bp.get("/preview")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def preview():
     token = request.args.get("upload", "")
     path = uploads.path_of(token)
@@ -103,7 +111,7 @@ def preview():
         return redirect(url_for("rosters.index"))
     name = request.args.get("name", "")[:120]
     try:
-        plan = services.preview(path)
+        plan = services.preview(path, current_user.id)
     except services.RosterRejected as err:
         uploads.discard(token)
         return _rejected(err, name)
@@ -117,13 +125,13 @@ def preview():
 def _rejected(err: services.RosterRejected, name: str):
     form = UploadForm(formdata=None)
     form.file.errors = [_("The file cannot be imported:")]
-    runs = paginate(select(RosterImport).order_by(RosterImport.created_at.desc()))
+    runs = paginate(visible_runs().order_by(RosterImport.created_at.desc()))
     return render_template("rosters/index.html", form=form, runs=runs, shown=None, problems=err.problems,
                            kinds=KIND_LABELS, acts=act_labels(), states=state_labels(), name=name, nightly=_nightly()), 400
 
 
 @bp.post("/confirm")
-@role_required(Role.ADMIN)
+@role_required(*ADMINS)
 def confirm():
     """Queue the import of the previewed file (one run per upload: a second confirmation
     leads to the first one's run). The job checks the file again and saves all or nothing."""

@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from cbl.formtools import Form, choices
@@ -85,8 +85,14 @@ class ProviderForm(Form):
                                description=_l("A claim holding the person's id in your student information "
                                               "system, matched to the roster's id."))
     enabled = BooleanField(_l("Show the button on the sign-in page"), default=True)
+    # Choices set by the view: the schools the admin runs, and "the whole district" for a district admin.
+    school = SelectField(_l("For which school"), choices=[], default="", validate_choice=True,
+                         description=_l("A school's button is managed by that school's admins; a button for "
+                                        "the whole district only by a district admin."))
 
 
 class SsoSettingsForm(Form):
+    # Empty: the whole district (a district admin's); else a school the admin runs (checked by the view).
+    school = HiddenField(validators=[Length(max=10)])
     require_for_teachers = BooleanField(_l("Teachers must sign in with their school account"))
     require_for_students = BooleanField(_l("Students must sign in with their school account"))

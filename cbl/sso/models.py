@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cbl.accounts.models import Role, User
 from cbl.dbtypes import UTCDateTime, str_enum, utcnow
 from cbl.extensions import db
+from cbl.schools.models import School  # noqa: F401  (the relationship's target)
 
 
 class ProviderKind(enum.StrEnum):
@@ -40,7 +41,11 @@ class SsoProvider(db.Model):
     # A claim holding the roster's id of the person (User.sourced_id), e.g. "sourced_id".
     roster_claim: Mapped[str] = mapped_column(String(80), default="")
     enabled: Mapped[bool] = mapped_column(default=True, server_default=false())
+    # The school whose admins manage it; empty: a district-wide button only a district admin manages.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    school: Mapped["School | None"] = relationship()  # noqa: F821
 
 
 class SsoIdentity(db.Model):
@@ -62,10 +67,13 @@ class SsoIdentity(db.Model):
 
 
 class SsoSettings(db.Model):
-    """One row: which roles must sign in with a school account (admins never must)."""
+    """Which roles must sign in with a school account (admins never must): one row for the
+    whole district (no school, set by a district admin) and one per school whose admin set it.
+    A teacher or student must when the district's row or a row of one of their schools says so."""
 
     __tablename__ = "sso_settings"
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), unique=True)
     require_for_teachers: Mapped[bool] = mapped_column(default=False, server_default=false())
     require_for_students: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -63,6 +63,7 @@ class ProviderConfig:
     create_role: Role = Role.STUDENT
     roster_claim: str = ""
     enabled: bool = True
+    school_id: int | None = None  # a school's button (None: the district's)
 
     @property
     def metadata_url(self) -> str:
@@ -74,7 +75,8 @@ def from_row(row: SsoProvider) -> ProviderConfig:
     return ProviderConfig(key=f"db{row.id}", kind=row.kind, label=row.label, discovery_url=row.discovery_url,
                           client_id=row.client_id, client_secret=row.client_secret, allowed=allowed,
                           create_domains=split_list(row.create_domains), create_role=row.create_role,
-                          roster_claim=row.roster_claim or "", enabled=row.enabled)
+                          roster_claim=row.roster_claim or "", enabled=row.enabled,
+                          school_id=row.school_id)
 
 
 def from_settings() -> list[ProviderConfig]:

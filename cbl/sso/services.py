@@ -15,16 +15,18 @@ from authlib.integrations.flask_client import OAuth
 from flask import current_app
 from flask_babel import gettext as _
 from joserfc import errors as jose_errors
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cbl import audit
 from cbl.accounts.models import Role, User, normalise_email
 from cbl.dbtypes import utcnow
 from cbl.extensions import db
+from cbl.schools.models import SchoolMember
 from cbl.sso import providers
 from cbl.sso.models import ProviderKind, SsoIdentity, SsoSettings
 from cbl.sso.providers import ProviderConfig
+from cbl.teams.models import Classroom, ClassroomTeacher, Enrolment
 
 # How long a request to the provider may take before sign-in gives up.
 HTTP_TIMEOUT = 10
@@ -258,6 +260,9 @@ def _create_account(provider: ProviderConfig, claims: dict, email: str) -> User:
     user.set_password(secrets.token_urlsafe(32))
     db.session.add(user)
     db.session.flush()
+    if provider.school_id is not None:  # a school's button makes people of that school
+        db.session.add(SchoolMember(school_id=provider.school_id, user_id=user.id))
+        db.session.flush()
     return user
 
 
@@ -275,28 +280,47 @@ def record_sign_in(provider: ProviderConfig, user: User) -> None:
 
 # --- requiring school sign-in ----------------------------------------------------------------------
 
-def load_settings() -> SsoSettings | None:
-    return db.session.scalar(select(SsoSettings).order_by(SsoSettings.id).limit(1))
+def load_settings(school_id: int | None = None) -> SsoSettings | None:
+    """The district's row (no school), or a school's."""
+    column = SsoSettings.school_id
+    return db.session.scalar(select(SsoSettings).where(column.is_(None) if school_id is None else column == school_id)
+                             .order_by(SsoSettings.id).limit(1))
 
 
-def save_settings(require_for_teachers: bool, require_for_students: bool, acting: User) -> None:
-    settings = load_settings() or SsoSettings()
+def save_settings(require_for_teachers: bool, require_for_students: bool, acting: User,
+                  school_id: int | None = None) -> None:
+    settings = load_settings(school_id) or SsoSettings(school_id=school_id)
     settings.require_for_teachers = require_for_teachers
     settings.require_for_students = require_for_students
     db.session.add(settings)
     audit.record(audit.Action.SSO_SETTINGS_CHANGED, actor_id=acting.id, object_type="sso",
-                 detail=f"teachers={require_for_teachers} students={require_for_students}")
+                 object_id=school_id,
+                 detail=f"teachers={require_for_teachers} students={require_for_students}"
+                 + (f" school={school_id}" if school_id else ""))
     db.session.commit()
 
 
+def _schools_of(user: User):
+    """The schools a person belongs to: as a member, or through a class they teach or are in."""
+    classes = select(Classroom.school_id).where(Classroom.school_id.is_not(None))
+    return (select(SchoolMember.school_id).where(SchoolMember.user_id == user.id)
+            .union(classes.where(Classroom.id.in_(select(Enrolment.classroom_id).where(Enrolment.user_id == user.id))),
+                   classes.where(Classroom.id.in_(select(ClassroomTeacher.classroom_id)
+                                                  .where(ClassroomTeacher.user_id == user.id)))))
+
+
 def password_sign_in_refused(user: User) -> bool:
-    """Whether the role must use school sign-in (only while a provider is enabled, so nobody is
-    locked out; admins may always use their password)."""
-    settings = load_settings()
-    if settings is None:
+    """Whether the role must use school sign-in: the district requires it, or one of the
+    person's schools does (only while a provider is enabled, so nobody is locked out; admins
+    may always use their password)."""
+    if user.role is Role.TEACHER:
+        column = SsoSettings.require_for_teachers
+    elif user.role is Role.STUDENT:
+        column = SsoSettings.require_for_students
+    else:
         return False
-    required = (user.role is Role.TEACHER and settings.require_for_teachers) or \
-        (user.role is Role.STUDENT and settings.require_for_students)
+    required = db.session.scalar(select(exists().where(column.is_(True), or_(
+        SsoSettings.school_id.is_(None), SsoSettings.school_id.in_(_schools_of(user))))))
     return bool(required) and bool(providers.enabled_providers())
 
 
