@@ -449,3 +449,15 @@ def test_a_project_cards_phases_stack_so_no_phase_name_is_cut():
     from pathlib import Path
     css = Path(__file__).resolve().parents[1].joinpath("static/css/app.css").read_text()
     assert re.search(r"\.card \.stepper \{[^}]*flex-direction:\s*column", css)
+
+
+def test_the_qr_code_holds_the_sites_own_address_not_the_requests_host(app, world, tokens):
+    """Printed behind a proxy, or through a request naming another host, the cards still lead
+    to the school's site (``BASE_URL``), not to the host the request named (here localhost)."""
+    app.config["BASE_URL"] = "https://cbl.riverside.example"
+    client = _as(app, world["teacher"])
+    response = client.post(f"/classes/{world['classroom'].id}/cards/print", data={"scope": "all"})
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True)
+    first_svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert _decode(first_svg) in {f"https://cbl.riverside.example/card/{token}" for token in tokens}

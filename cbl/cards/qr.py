@@ -2,13 +2,15 @@
 requests, nothing sent to a third party)."""
 
 import segno
-from flask import url_for
 from markupsafe import Markup
+
+from cbl.jobs import external_url
 
 
 def card_url(token: str) -> str:
-    """The address a card's QR code holds: the card's sign-in page on this site."""
-    return url_for("cards.sign_in", token=token, _external=True)
+    """The address a card's QR code holds: the card's sign-in page on this site (on
+    ``BASE_URL`` when it is set, not on whatever host the teacher's request named)."""
+    return external_url("cards.sign_in", token=token)
 
 
 def qr_svg(url: str, label: str) -> Markup:
