@@ -33,6 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    if isinstance(app.config.get("TRUSTED_HOSTS"), str):  # CBL_TRUSTED_HOSTS="cbl.school.org,www.cbl.school.org"
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
     _fill_runtime_defaults(app)
 
     app.jinja_env.add_extension("jinja2.ext.do")

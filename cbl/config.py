@@ -67,6 +67,10 @@ class Defaults:
     # The site's address, for links in mail sent outside a request (the daily digest), e.g.
     # "https://cbl.school.org". Unset: http://localhost:5000.
     BASE_URL: str | None = None
+    # The host names the site answers to (CBL_TRUSTED_HOSTS, comma-separated): a request naming
+    # any other Host gets 400, so no page or link is ever built on a host an attacker chose.
+    # Unset: every host (set it in production, with BASE_URL).
+    TRUSTED_HOSTS: list | str | None = None
     # A signed-in session unused for this many days ends (My account lists the others).
     SESSION_IDLE_DAYS = 30
     # Minimum password length for every account.

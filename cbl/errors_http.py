@@ -3,7 +3,7 @@
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from cbl.extensions import db
 
@@ -90,6 +90,12 @@ def register(app: Flask) -> None:
         # An abuse limit (cbl/ratelimit.py) refused the request before its view ran: nothing
         # is saved or logged, and the page is the same whether or not an account exists.
         return render_error(429)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(err: SecurityError):
+        # The request named a host not in TRUSTED_HOSTS: no page can be built on it (its links
+        # would point there), so the answer is plain text.
+        return _("This site does not answer to that address."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -48,3 +48,17 @@ def test_wsgi_module_exposes_the_application(tmp_path, monkeypatch):
     wsgi = importlib.import_module("wsgi")
     assert wsgi.app.name == "cbl"
     assert "main.healthz" in {rule.endpoint for rule in wsgi.app.url_map.iter_rules()}
+
+
+def test_trusted_hosts_refuse_a_request_naming_another_host(tmp_path, monkeypatch):
+    """With CBL_TRUSTED_HOSTS set, a request whose Host header names another site is refused
+    before any page or link is built on it."""
+    monkeypatch.setenv("CBL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CBL_TRUSTED_HOSTS", "cbl.school.org, www.cbl.school.org")
+    app = create_app({"TESTING": True})
+    assert app.config["TRUSTED_HOSTS"] == ["cbl.school.org", "www.cbl.school.org"]
+    client = app.test_client()
+    refused = client.get("/static/css/app.css", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and "does not answer to that address" in refused.get_data(as_text=True)
+    with client.get("/static/css/app.css", headers={"Host": "cbl.school.org"}) as served:
+        assert served.status_code == 200
