@@ -267,8 +267,15 @@ def _create_account(provider: ProviderConfig, claims: dict, email: str) -> User:
 
 
 def record_refusal(provider: ProviderConfig | None, refusal: SignInRefused) -> None:
+    """Log a refusal. An address of the school's own domains is kept whole (the admin may want
+    to add that person); any other only by its domain: it may be a child's personal account,
+    which the school has no reason to keep."""
+    email = refusal.email or ""
+    domain = email.rsplit("@", 1)[1].lower() if "@" in email else ""
+    school_domains = {d.lower() for d in (provider.allowed + provider.create_domains)} if provider else set()
+    shown = email if domain and domain in school_domains else (f"@{domain}" if domain else "")
     audit.record_now(audit.Action.SSO_REFUSED, actor_id=None, object_type="sso",
-                     detail=f"{provider.label if provider else '?'}|{refusal.reason}|{refusal.email}")
+                     detail=f"{provider.label if provider else '?'}|{refusal.reason}|{shown}")
 
 
 def record_sign_in(provider: ProviderConfig, user: User) -> None:
