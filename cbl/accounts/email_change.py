@@ -56,14 +56,17 @@ def supersede_changes(user_id: int) -> None:
 
 def request_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to ``new_email`` and tell the old address. Raises
-    ValidationFailed for a wrong password, the current address or one in use."""
+    ValidationFailed for a wrong password or the current address. An address another account
+    uses gets a mail saying so instead of a link, and the page answers as for any address, so
+    the form never tells who has an account."""
     if not user.check_password(password):
         raise ValidationFailed(_("The current password is not right."), field="password")
     email = normalise_email(new_email)
     if email == user.email:
         raise ValidationFailed(_("This is already your email address."), field="email")
     if _taken(email, user):
-        raise ValidationFailed(_("An account with this email already exists."), field="email")
+        _tell_taken(user, email)
+        return
     supersede_changes(user.id)
     token = secrets.token_urlsafe(32)
     db.session.add(EmailChange(user_id=user.id, new_email=email, token_hash=_hash(token),
@@ -85,6 +88,21 @@ def request_change(user: User, new_email: str, password: str) -> None:
                 "address to %(email)s. It changes only when that address confirms.\n\nIf this was not you, sign "
                 "in, change your password and end your other sessions under “My account”, or ask your school "
                 "for help.\n", name=user.first_name, email=email) + footer)
+    audit.record(audit.Action.EMAIL_CHANGE_ASKED, actor_id=user.id, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def _tell_taken(user: User, email: str) -> None:
+    """The answer for an address another account uses: that address is told, nothing changes."""
+    with in_language(user.locale):
+        school = school_name()
+        footer = ("\n-- \n" + _("Sent for %(school)s by CBL Tracker, the school's project portfolio.",
+                                  school=school) + "\n") if school else ""
+        send_mail(email, _("Confirm your new email address for CBL Tracker"), _(
+            "Hello,\n\nSomeone asked to use this address for a CBL Tracker account, but it already belongs to "
+            "one: an address serves one account only, so nothing changes.\n\nIf that was you, sign in with "
+            "this address instead (or choose “Forgot your password?” on the sign-in page). If not, ignore "
+            "this message.\n") + footer)
     audit.record(audit.Action.EMAIL_CHANGE_ASKED, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()
 
