@@ -33,6 +33,18 @@ def submitted_email() -> str:
     return "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def submitted_account() -> str:
+    """The account the sign-in form names, by its email or its username alike (so trying
+    both does not double its budget); a name that matches no account, hashed as above."""
+    from cbl.accounts.models import get_user_by_sign_in_name
+
+    name = (request.form.get("email") or "").strip().lower()
+    user = get_user_by_sign_in_name(name) if name and len(name) <= 254 else None
+    if user is not None:
+        return f"sign-in-account:{user.id}"
+    return "email:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
 def signed_in_account() -> str:
     """The signed-in account (these limits are exempt for anonymous visitors)."""
     return f"account:{current_user.id}"
@@ -113,12 +125,12 @@ def _limit(setting: str, scope: str, key: Callable[[], str], **options) -> Calla
     return lambda: limiter.shared_limit(_setting(setting), scope=scope, key_func=key, methods=["POST"], **options)
 
 
-#: POST /login: failed attempts per submitted email and per address. Only failures count
+#: POST /login: failed attempts per account (named by email or username) and per address. Only failures count
 #: (deduct_when), so a class signing in from one school address is not locked out, while
 #: once an account's budget is spent even the right password waits.
 sign_in_limits = _decorator(
     _limit("RATELIMIT_SIGN_IN_PER_ADDRESS", "sign-in-address", client_address, deduct_when=_failed_sign_in),
-    _limit("RATELIMIT_SIGN_IN_PER_ACCOUNT", "sign-in-account", submitted_email, deduct_when=_failed_sign_in),
+    _limit("RATELIMIT_SIGN_IN_PER_ACCOUNT", "sign-in-account", submitted_account, deduct_when=_failed_sign_in),
 )
 
 #: POST of "email me a sign-in link" (form field ``email``): every request counts, whether

@@ -82,6 +82,17 @@ def test_the_account_is_the_email_as_typed_in_any_case(app):
 
 
 @low_limits
+def test_the_email_and_the_username_of_an_account_share_its_budget(app):
+    """Guessing through the username and the email alike does not double the attempts."""
+    maya = factories.make_user("student", email="maya@school.example")
+    maya.username = "maya.chen"
+    db.session.commit()
+    for name in ("maya@school.example", "maya.chen", "MAYA.CHEN"):
+        assert _sign_in(app, name).status_code == 400
+    assert _sign_in(app, "maya.chen", factories.PASSWORD, address="10.0.0.3").status_code == 429
+
+
+@low_limits
 def test_successful_sign_ins_do_not_use_up_the_account_budget(app):
     maya = factories.make_user("student", email="maya@school.example")
     for _ in range(6):
