@@ -108,6 +108,11 @@ def test_a_school_admin_renames_their_school_and_only_the_district_admin_adds_sc
     db.session.expire_all()
     assert teacher.role is Role.SCHOOL_ADMIN
     assert db.session.scalar(select(SchoolMember).where(SchoolMember.user_id == teacher.id)).school_id == lakeside.id
+    # The role change is in the audit log, naming the school.
+    from cbl.audit import Action, AuditEvent
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == Action.ACCOUNT_EDITED,
+                                                       AuditEvent.object_id == teacher.id))
+    assert event is not None and "school_admin" in event.detail and lakeside.name in event.detail
     # A student cannot be made to run a school.
     response = client.post(f"/admin/schools/{lakeside.id}/admins", data={"person": d["student_a"].email})
     assert response.status_code == 400

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select
 
+from cbl import audit
 from cbl.accounts.models import Role, User, get_user_by_sign_in_name
 from cbl.dbtypes import utcnow
 from cbl.errors import ValidationFailed
@@ -73,15 +74,21 @@ def admins_by_school(schools: list[School]) -> dict[int, list[User]]:
     return found
 
 
-def appoint_admin(school: School, sign_in_name: str) -> User:
+def appoint_admin(school: School, sign_in_name: str, acting: User) -> User:
     """Make the account with this email or username an admin of the school. A teacher
-    becomes a school admin; district admins, students and partners are refused."""
+    becomes a school admin; district admins, students and partners are refused. The role
+    change is audited and ends the account's sessions, as any change of role does. (A
+    district admin takes it back on the person's People page.)"""
     user = get_user_by_sign_in_name(sign_in_name.strip())
     if user is None:
         raise ValidationFailed(_("No account has this email or username."), field="person")
     if user.role not in (Role.TEACHER, Role.SCHOOL_ADMIN):
         raise ValidationFailed(_("Only a teacher or a school administrator can run a school."), field="person")
-    user.role = Role.SCHOOL_ADMIN
+    if user.role is not Role.SCHOOL_ADMIN:
+        audit.record(audit.Action.ACCOUNT_EDITED, actor_id=acting.id, object_type="user", object_id=user.id,
+                     detail=f"role: {user.role} → {Role.SCHOOL_ADMIN} ({school.name})")
+        user.role = Role.SCHOOL_ADMIN
+        user.end_sessions()
     db.session.commit()
     add_member(school.id, user)
     return user

@@ -87,7 +87,7 @@ def appoint_admin(school_id: int):
     appoint = AppointAdminForm()
     if appoint.validate_on_submit():
         try:
-            user = services.appoint_admin(school, appoint.person.data)
+            user = services.appoint_admin(school, appoint.person.data, current_user._get_current_object())
         except ValidationFailed as err:
             appoint.person.errors = [str(err)]
         else:
